@@ -1,0 +1,32 @@
+"""econ: the economics of serving an LLM workload, by closed API, managed open endpoint or own GPUs.
+
+A flat public API over one-topic modules; notebooks only ever write ``econ.<name>``.
+"""
+
+from ._breakeven import Breakeven, breakeven_tokens_per_day, cost_vs_volume
+from ._catalog import gpu_names, gpu_spec
+from ._charts import cost_components_chart, cost_vs_volume_chart, usd_per_mtok_vs_utilization_chart
+from ._costs import (
+    HOURS_PER_MONTH,
+    OPTIONS,
+    api_usage_usd_per_request,
+    compare,
+    effective_usd_per_mtok,
+    gpus_per_replica,
+    option_costs,
+    replicas_needed,
+)
+from ._params import PARAMS_DIR, Assumption, Scenario, ScenarioError, load_scenario, scenario_files
+from ._prices import ApiPrice, api_price, price_catalog_version
+from ._views import (
+    HTML,
+    Markdown,
+    assumptions_table,
+    assumptions_view,
+    comparison_view,
+    recommendation,
+    scenario_header,
+    summary_markdown,
+)
+
+__version__ = "0.1.0"

@@ -1,0 +1,35 @@
+"""Command line: ``python -m econ validate FILE...`` and ``python -m econ report``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m econ", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    val = sub.add_parser("validate", help="check scenario files; exit non-zero on the first bad one")
+    val.add_argument("files", nargs="+", help="scenario YAML files")
+    rep = sub.add_parser("report", help="execute every notebook for every scenario into outputs/")
+    rep.add_argument("--scenarios", nargs="*", help="scenario files (default: every params/*.yaml)")
+    args = parser.parse_args(argv)
+
+    if args.command == "validate":
+        from ._params import ScenarioError, load_scenario
+
+        for f in args.files:
+            try:
+                load_scenario(f)
+            except ScenarioError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 1
+            print(f"ok: {f}")
+        return 0
+    from ._report import build_report
+
+    return build_report(args.scenarios)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

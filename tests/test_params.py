@@ -1,0 +1,119 @@
+"""Bad input gets a clear error: file, key path, value and what is allowed."""
+
+import subprocess
+import sys
+
+import pytest
+
+from econ import PARAMS_DIR, ScenarioError, load_scenario, scenario_files
+
+
+def error_of(path):
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    return str(info.value)
+
+
+def test_every_shipped_scenario_loads_and_names_itself():
+    files = scenario_files()
+    assert len(files) >= 4
+    for f in files:
+        sc = load_scenario(f)
+        assert sc.name == f.stem and sc.title and sc.description
+
+
+def test_every_numeric_assumption_has_unit_and_source_and_prices_a_date():
+    for f in scenario_files():
+        for a in load_scenario(f).assumptions.values():
+            assert a.source.strip(), a.key
+            if isinstance(a.value, (int, float)) and not isinstance(a.value, bool):
+                assert a.unit, a.key
+            if a.unit and "USD" in a.unit:
+                assert a.checked, f"{f.name}: {a.key} is a price without a checked date"
+
+
+def test_override_wins_and_keeps_its_source(enterprise):
+    a = enterprise.assumptions["workload.requests_per_day"]
+    assert a.value == 60000 and a.origin == "enterprise_steady.yaml" and "tens of millions" in a.source
+    d = enterprise.assumptions["workload.cacheable_prefix_share"]
+    assert d.origin == "_defaults.yaml"
+
+
+def test_typo_key_suggests_the_closest(write_scenario):
+    msg = error_of(write_scenario("workload:\n  request_per_day: {value: 5, source: x}\n"))
+    assert "scenario.yaml" in msg and "workload.request_per_day" in msg
+    assert "Did you mean 'workload.requests_per_day'" in msg
+
+
+def test_typo_section_suggests_the_closest(write_scenario):
+    msg = error_of(write_scenario("workoad:\n  requests_per_day: {value: 5, source: x}\n"))
+    assert "workoad" in msg and "Did you mean 'workload'" in msg
+
+
+@pytest.mark.parametrize(
+    "yaml_text, key, value, allowed",
+    [
+        ("selfhost:\n  rent_usd_per_gpu_hour: {value: -2, source: x, checked: '2026'}\n",
+         "selfhost.rent_usd_per_gpu_hour", "-2", "[0, inf)"),
+        ("selfhost:\n  max_utilization: {value: 1.5, source: x}\n", "selfhost.max_utilization", "1.5", "(0, 1]"),
+        ("selfhost:\n  max_utilization: {value: 0, source: x}\n", "selfhost.max_utilization", "0", "(0, 1]"),
+        ("workload:\n  requests_per_day: {value: 'lots', source: x}\n", "workload.requests_per_day", "'lots'", "(0, inf)"),
+        ("selfhost:\n  redundancy_replicas: {value: 1.5, source: x}\n", "selfhost.redundancy_replicas", "1.5", "whole number"),
+        ("selfhost:\n  gpu_cost_mode: {value: lease, source: x}\n", "selfhost.gpu_cost_mode", "'lease'", "'rent', 'buy'"),
+        ("api:\n  permitted: {value: 'no', source: x}\n", "api.permitted", "'no'", "true or false"),
+    ],
+)
+def test_bad_values_name_file_key_value_and_allowed(write_scenario, yaml_text, key, value, allowed):
+    msg = error_of(write_scenario(yaml_text))
+    assert "scenario.yaml" in msg and key in msg and value in msg and allowed in msg
+
+
+def test_unknown_gpu_lists_valid_names(write_scenario):
+    msg = error_of(write_scenario("selfhost:\n  gpu: {value: H1000, source: x}\n"))
+    assert "selfhost.gpu" in msg and "H1000" in msg and "H100-SXM" in msg
+
+
+def test_unknown_provider_and_model(write_scenario):
+    msg = error_of(write_scenario("api:\n  provider: {value: anthropc, source: x}\n"))
+    assert "api.provider" in msg and "anthropc" in msg and "'anthropic'" in msg
+    msg = error_of(write_scenario("api:\n  model: {value: claude-sonet-4-5, source: x}\n"))
+    assert "claude-sonet-4-5" in msg and "claude-sonnet-4-5" in msg
+
+
+def test_missing_file_lists_the_scenarios():
+    msg = error_of("params/no_such_scenario.yaml")
+    assert "params/no_such_scenario.yaml" in msg and "not found" in msg and "enterprise_steady.yaml" in msg
+
+
+def test_override_needs_a_source_and_prices_a_date(write_scenario):
+    assert "no source" in error_of(write_scenario("workload:\n  requests_per_day: {value: 5}\n"))
+    assert "checked" in error_of(write_scenario("selfhost:\n  rent_usd_per_gpu_hour: {value: 2, source: x}\n"))
+    msg = error_of(write_scenario("workload:\n  requests_per_day: 5\n"))
+    assert "workload.requests_per_day" in msg and "value and source" in msg
+
+
+def test_unit_must_match_the_defaults(write_scenario):
+    msg = error_of(write_scenario("workload:\n  requests_per_day: {value: 5, unit: requests/hour, source: x}\n"))
+    assert "requests/hour" in msg and "requests/day" in msg
+
+
+def test_scientific_notation_is_a_number(write_scenario):
+    sc = load_scenario(write_scenario("workload:\n  requests_per_day: {value: 1e6, source: x}\n"))
+    assert sc["workload.requests_per_day"] == 1_000_000
+
+
+def test_price_override_replaces_the_catalog(write_scenario):
+    sc = load_scenario(write_scenario(
+        "api:\n  input_usd_per_mtok: {value: 2.5, source: 'negotiated contract', checked: '2026-10-01'}\n"))
+    a = sc.assumptions["api.input_usd_per_mtok"]
+    assert a.value == 2.5 and a.source == "negotiated contract"
+    assert "genai-prices" in sc.assumptions["api.output_usd_per_mtok"].source
+
+
+def test_cli_validate_exit_codes(write_scenario):
+    bad = write_scenario("selfhost:\n  max_utilization: {value: 1.5, source: x}\n")
+    good = PARAMS_DIR / "enterprise_steady.yaml"
+    ok = subprocess.run([sys.executable, "-m", "econ", "validate", str(good)], capture_output=True, text=True)
+    assert ok.returncode == 0 and "ok" in ok.stdout
+    fail = subprocess.run([sys.executable, "-m", "econ", "validate", str(good), str(bad)], capture_output=True, text=True)
+    assert fail.returncode == 1 and "selfhost.max_utilization" in fail.stderr and "1.5" in fail.stderr
