@@ -6,6 +6,16 @@ A flat public API over one-topic modules; notebooks only ever write ``econ.<name
 from ._breakeven import Breakeven, breakeven_tokens_per_day, cost_vs_volume
 from ._catalog import gpu_names, gpu_spec
 from ._charts import cost_components_chart, cost_vs_volume_chart, usd_per_mtok_vs_utilization_chart
+from ._claims import (
+    Verdict,
+    claim5_breakeven_by_api,
+    claim5_chart,
+    claim18_chart,
+    claim18_volumes,
+    claims_audit,
+    claims_summary,
+    claims_view,
+)
 from ._costs import (
     HOURS_PER_MONTH,
     OPTIONS,
