@@ -103,11 +103,13 @@ def usd_per_mtok_vs_utilization_chart(scenario) -> alt.Chart:
 def cost_components_chart(table: pd.DataFrame) -> alt.Chart:
     """Monthly cost of each option broken into its components (stacked bars), from `compare`."""
     long = table[["option", *COMPONENTS]].melt(id_vars="option", var_name="component", value_name="monthly_usd")
-    long = long[long["monthly_usd"] > 0].assign(component=lambda d: d["component"].map(COMPONENT_LABELS))
+    long = long[long["monthly_usd"] > 0].assign(
+        rank=lambda d: d["component"].map(COMPONENTS.index), component=lambda d: d["component"].map(COMPONENT_LABELS)
+    )
     return alt.Chart(long).mark_bar().encode(
         y=alt.Y("option:N", title=None, sort=list(OPTIONS.values())),
         x=alt.X("monthly_usd:Q", title="monthly cost (USD)", axis=alt.Axis(format="$~s")),
         color=alt.Color("component:N", title="component", sort=[COMPONENT_LABELS[c] for c in COMPONENTS]),
-        order=alt.Order("component:N"),
+        order=alt.Order("rank:Q"),
         tooltip=[alt.Tooltip("option:N"), alt.Tooltip("component:N"), alt.Tooltip("monthly_usd:Q", format="$,.0f", title="USD/month")],
     ).properties(title="What each option's monthly cost is made of", width=560, height=140)

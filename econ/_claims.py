@@ -103,7 +103,7 @@ def claim18_volumes() -> pd.DataFrame:
 
 def claim18_chart(table: pd.DataFrame) -> alt.Chart:
     """Claim 18's four volumes on one daily axis: phrases the claim pairs as equal sit far apart."""
-    return alt.Chart(table).mark_bar().encode(
+    return alt.Chart(table).mark_circle(size=120).encode(
         y=alt.Y("figure:N", title=None, sort=None),
         x=alt.X("tokens_per_day:Q", scale=alt.Scale(type="log"), title="tokens per day (log scale)", axis=alt.Axis(format="~s")),
         tooltip=[alt.Tooltip("figure:N"), alt.Tooltip("tokens_per_day:Q", format=",.3~s", title="tokens/day"),

@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 from ._costs import OPTIONS
+from ._offline import offline_page
 from ._params import PROJECT_DIR, Scenario, ScenarioError, load_scenario, scenario_files
 from ._views import recommendation, tokens, usd
 
@@ -50,7 +51,7 @@ def render(nb: Path, scenario: Scenario, out_dir: Path) -> Path:
         resources={"metadata": {"name": f"{_title(nb)}: {scenario.title}"}},
     )
     page = out_dir / f"{nb.stem}.html"
-    page.write_text(body, encoding="utf-8")
+    page.write_text(offline_page(body), encoding="utf-8")
     return page
 
 
@@ -68,7 +69,8 @@ def index_html(scenarios: list[Scenario], pages: list[Path]) -> str:
         )
         rows.append(
             f"<tr><td><b>{e(sc.title)}</b><br><small>{links}</small></td><td>{e(r['recommended'])}</td>{cost_cells}"
-            f"<td class='num'>{usd(r['savings_vs_api_usd'])}</td><td>{be_txt}</td></tr>"
+            f"<td class='num'>{usd(r['savings_vs_api_usd']) if r['permitted']['api'] else 'n/a: API not permitted'}</td>"
+            f"<td>{be_txt}</td></tr>"
         )
     heads = "".join(f"<th>{e(OPTIONS[k])}<br>USD/month</th>" for k in OPTIONS)
     return f"""<!DOCTYPE html>

@@ -43,8 +43,16 @@ class HTML(str):
 
 
 def usd(x: float) -> str:
-    """Money for a reader: ``$1,234`` (``$0.0123`` below one dollar)."""
-    return f"${x:,.0f}" if abs(x) >= 100 else f"${x:,.2f}" if abs(x) >= 1 else f"${x:,.4f}"
+    """Money for a reader: ``$1,234``, ``$0.0123`` below one dollar, ``−$5`` when negative.
+
+    Examples
+    --------
+    >>> usd(1234.5), usd(2.5), usd(0.01234), usd(0), usd(-7381)
+    ('$1,234', '$2.50', '$0.0123', '$0', '−$7,381')
+    """
+    if x < 0:
+        return "−" + usd(-x)
+    return f"${x:,.0f}" if x >= 100 or x == 0 else f"${x:,.2f}" if x >= 1 else f"${x:,.4f}"
 
 
 def tokens(x: float) -> str:
