@@ -72,6 +72,22 @@ def _esc(text: str) -> str:
     return html.escape(str(text), quote=False)
 
 
+def provenance() -> str:
+    """Kit version and commit, and the versions of the packages that compute the numbers (no paths, no times)."""
+    import subprocess
+    from importlib.metadata import version
+
+    from . import __version__
+
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                                cwd=Path(__file__).parent, timeout=5).stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        commit = "unknown"
+    pkgs = ", ".join(f"{p} {version(p)}" for p in ("genai-prices", "numpy", "pandas", "scipy", "altair"))
+    return f"kit {__version__} (commit {commit}); {pkgs}"
+
+
 def scenario_header(scenario) -> Markdown:
     """Title, description and provenance of the scenario (file, content hash, price catalog)."""
     path = scenario.file
@@ -80,7 +96,8 @@ def scenario_header(scenario) -> Markdown:
         f"## {_esc(scenario.title)}\n\n{_esc(scenario.description)}\n\n"
         f"Scenario file `params/{_esc(path.name)}` (sha256 {digest}), merged over `params/_defaults.yaml`; "
         f"API prices from genai-prices {price_catalog_version()} as of {scenario['prices.price_date']} "
-        "(prices drift: check them before deciding)."
+        "(prices drift: check them before deciding).\n\n"
+        f"<small>Computed with {provenance()}.</small>"
     )
 
 

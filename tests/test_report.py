@@ -63,3 +63,16 @@ def test_report_renders_pages_and_index(dirs):
     index = (out / "index.html").read_text()
     assert 'href="small_team_spiky/01_cost_model.html"' in index
     assert (out / "enterprise_steady" / "01_cost_model.html").read_text() == "previous page"  # untouched
+
+
+def test_text_from_parameter_files_is_escaped(tmp_path):
+    from econ import load_scenario, scenario_header
+    from econ._report import index_html
+
+    path = tmp_path / "evil.yaml"
+    path.write_text('scenario:\n  title: "<script>alert(1)</script> & co"\n  description: "<b>bold</b>"\n')
+    sc = load_scenario(path)
+    header = scenario_header(sc)
+    assert "<script>" not in header and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in header
+    assert "&lt;b&gt;bold&lt;/b&gt;" in header
+    assert "<script>alert" not in index_html([sc], [])
