@@ -28,6 +28,27 @@ from ._costs import (
 )
 from ._params import PARAMS_DIR, Assumption, Scenario, ScenarioError, load_scenario, scenario_files
 from ._prices import ApiPrice, api_price, price_catalog_version
+from ._sensitivity import (
+    Uncertainty,
+    breakeven_surface,
+    breakeven_surface_chart,
+    draw_assumptions,
+    monte_carlo,
+    probability_cheaper,
+    probability_cheaper_chart,
+    reference_option,
+    savings_distribution_chart,
+    savings_usd,
+    sensitivity_summary,
+    sobol_chart,
+    sobol_indices,
+    tornado,
+    tornado_chart,
+    uncertain_assumptions,
+    uncertainty_table,
+    uncertainty_view,
+    wilson_interval,
+)
 from ._views import (
     HTML,
     Markdown,

@@ -10,6 +10,13 @@ prices, i.e. any unit in USD). A leaf's ``unit``, when a scenario states it, mus
 - an interval such as ``"[0, inf)"``, ``"(0, 1]"``, optionally prefixed by ``integer`` and suffixed by
   ``or null`` (null: "derive it", e.g. an API price read from genai-prices);
 - a list of choices; ``bool``; ``text``; ``date``; ``gpu`` (a name in the GPU catalog).
+
+A continuous number may also carry its uncertainty, ``dist: {kind, low, [mode,] high, source}`` (read by the
+sensitivity analysis, econ/_sensitivity.py): ``uniform`` and ``triangular`` (``mode`` defaults to the value) between
+``low`` and ``high``; ``normal`` and ``lognormal`` whose 5th and 95th percentiles are ``low`` and ``high``, truncated
+to the leaf's ``allowed`` interval. ``low``, ``mode`` and ``high`` must lie in that interval, in that order, with
+the value between ``low`` and ``high``. A scenario that overrides a value drops the default's ``dist`` unless it
+states one of its own (a range set around one value says nothing about another).
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ __all__ = ["Assumption", "Scenario", "ScenarioError", "load_scenario", "scenario
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 PARAMS_DIR = PROJECT_DIR / "params"
 DEFAULTS_FILE = PARAMS_DIR / "_defaults.yaml"
-LEAF_FIELDS = {"value", "unit", "source", "checked", "note", "allowed"}
+LEAF_FIELDS = {"value", "unit", "source", "checked", "note", "allowed", "dist"}
 OVERRIDE_FIELDS = LEAF_FIELDS - {"allowed"}
 META_SECTION = "scenario"
 META_KEYS = {"title", "description"}
@@ -52,6 +59,7 @@ class Assumption:
     checked: str | None = None
     note: str | None = None
     origin: str = ""
+    dist: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -202,6 +210,57 @@ def _check_value(value: Any, allowed: Any, where: str, unit: str | None) -> Any:
     return value
 
 
+DIST_KINDS = {"uniform": ("low", "high"), "triangular": ("low", "mode", "high"), "lognormal": ("low", "high"),
+              "normal": ("low", "high")}
+"""Distribution kinds a leaf's ``dist`` may name, and their numeric fields."""
+
+
+def _check_dist(dist: Any, value: Any, allowed: Any, where: str, unit: str | None) -> dict | None:
+    """Return the validated ``dist`` of a leaf (numbers as floats) or raise ScenarioError naming ``where``."""
+    if dist is None:
+        return None
+    w = f"{where} dist"
+    if not isinstance(dist, dict):
+        raise ScenarioError(f"{w}: {dist!r} is not allowed; expected a mapping such as "
+                            "{kind: triangular, low: ..., mode: ..., high: ..., source: ...}")
+    kind = dist.get("kind")
+    if kind not in DIST_KINDS:
+        close = difflib.get_close_matches(str(kind), list(DIST_KINDS), n=1)
+        hint = f" Did you mean '{close[0]}'?" if close else ""
+        raise ScenarioError(f"{w}: kind {kind!r} is not allowed; expected one of {', '.join(DIST_KINDS)}.{hint}")
+    m = _INTERVAL.match(allowed) if isinstance(allowed, str) else None
+    if m is None or m["int"]:
+        what = f"a whole number in {allowed.replace('integer', '').strip()}" if m else _describe_allowed(allowed)
+        raise ScenarioError(f"{w}: a distribution is not allowed here; this assumption is {what}, "
+                            "and only a continuous number can carry one")
+    if value is None:
+        raise ScenarioError(f"{w}: a distribution is not allowed on a null value (derived elsewhere); state a value")
+    fields = DIST_KINDS[kind]
+    extra = set(dist) - {"kind", "source", *fields}
+    missing = {"source", *fields} - {"mode"} - set(dist)
+    if extra or missing:
+        what = f"unknown field(s) {sorted(extra)}" if extra else f"missing {sorted(missing)}"
+        raise ScenarioError(f"{w}: {kind} has {what}; it takes kind, {', '.join(fields)}, source"
+                            + (" (mode defaults to the value)" if "mode" in fields else ""))
+    if not str(dist.get("source") or "").strip():
+        raise ScenarioError(f"{w}: no source; add source: (a citation or 'assumption: why')")
+    interval = allowed.replace(" or null", "")
+    nums = {f: float(_check_value(dist.get(f, value), interval, f"{w}.{f}", unit)) for f in fields}
+    order = [f for f in ("low", "mode", "high") if f in nums]
+    for a, b in zip(order, order[1:]):
+        if nums[a] > nums[b]:
+            raise ScenarioError(f"{w}: {a} {dist.get(a, value)!r} is above {b} {dist.get(b, value)!r}; "
+                                f"expected {' <= '.join(order)}")
+    if kind in ("normal", "lognormal") and not nums["low"] < nums["high"]:
+        raise ScenarioError(f"{w}: low {nums['low']!r} equals high; a {kind} needs low < high (its 5th and 95th percentiles)")
+    if kind == "lognormal" and nums["low"] <= 0:
+        raise ScenarioError(f"{w}.low: {nums['low']!r} is not allowed; a lognormal needs low > 0")
+    if not nums["low"] <= value <= nums["high"]:
+        raise ScenarioError(f"{w}: the value {value!r} lies outside [{nums['low']:g}, {nums['high']:g}]; "
+                            "expected low <= value <= high")
+    return {"kind": kind, **nums, "source": str(dist["source"]), "allowed": interval}
+
+
 def _unknown_key(shown: str, key: str, valid: list[str]) -> ScenarioError:
     close = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
     if not close:  # compare the last part too, for typos in a key under the right section
@@ -295,12 +354,13 @@ def load_scenario(path: str | Path) -> Scenario:
                 )
             raise _unknown_key(shown, key, valid)
         leaf = _validate_override(shown, key, leaf, defaults[key])
-        merged[key] = {**defaults[key], "checked": None, "note": None, **leaf, "origin": path.name}
+        merged[key] = {**defaults[key], "checked": None, "note": None, "dist": None, **leaf, "origin": path.name}
 
     assumptions: dict[str, Assumption] = {}
     for key, leaf in merged.items():
         where = f"{shown if leaf['origin'] == path.name else 'params/_defaults.yaml'}: '{key}'"
         value = _check_value(leaf["value"], leaf["allowed"], where, leaf.get("unit"))
+        dist = _check_dist(leaf.get("dist"), value, leaf["allowed"], where, leaf.get("unit"))
         assumptions[key] = Assumption(
             key=key,
             value=value,
@@ -309,6 +369,7 @@ def load_scenario(path: str | Path) -> Scenario:
             checked=str(leaf["checked"]) if leaf.get("checked") else None,
             note=leaf.get("note"),
             origin=leaf["origin"],
+            dist=dist,
         )
     assumptions.update(_resolved_facts(shown, path.name, assumptions))
     return Scenario(
@@ -328,6 +389,9 @@ def _shown(path: Path) -> str:
     except ValueError:
         return path.as_posix()
 
+
+TOKEN_PRICE_KEYS = ("input_usd_per_mtok", "output_usd_per_mtok", "cache_read_usd_per_mtok", "cache_write_usd_per_mtok")
+"""Per-token prices of a per-token option; ``<section>.price_factor`` multiplies all four."""
 
 _PRICE_FIELDS = {
     "input_usd_per_mtok": "input",
@@ -362,6 +426,11 @@ def _resolved_facts(shown: str, origin: str, a: dict[str, Assumption]) -> dict[s
                 else:
                     src = price.source
                 out[full] = replace(a[full], value=val, source=src, checked=a["prices.price_date"].value, origin="genai-prices")
+        factor = a[f"{section}.price_factor"].value  # e.g. a negotiated discount; its dist: price uncertainty
+        if factor != 1:
+            for key in TOKEN_PRICE_KEYS:
+                p = out.get(f"{section}.{key}", a[f"{section}.{key}"])
+                out[p.key] = replace(p, value=p.value * factor, source=f"{p.source}; × {section}.price_factor {factor:g}")
     spec = gpu_spec(a["selfhost.gpu"].value)
     for key, unit in (("memory_gb", "GB"), ("tdp_w", "W")):
         out[f"selfhost.gpu_{key}"] = Assumption(
