@@ -3,6 +3,13 @@
 A flat public API over one-topic modules; notebooks only ever write ``econ.<name>``.
 """
 
+import sys as _sys
+
+# jsonschema (imported by altair) compiles a parser for IRI formats at import when rfc3987-syntax is installed,
+# which Jupyter's own dependencies pull in: a second per kernel, on every page of the report. Altair never
+# validates IRIs, so the kit skips that module unless something imported it already.
+_sys.modules.setdefault("rfc3987_syntax", None)
+
 from ._breakeven import Breakeven, breakeven_tokens_per_day, cost_vs_volume
 from ._catalog import gpu_names, gpu_spec
 from ._charts import cost_components_chart, cost_vs_volume_chart, usd_per_mtok_vs_utilization_chart

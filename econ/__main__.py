@@ -13,6 +13,8 @@ def main(argv: list[str] | None = None) -> int:
     val.add_argument("files", nargs="+", help="scenario YAML files")
     rep = sub.add_parser("report", help="execute every notebook for every scenario into outputs/")
     rep.add_argument("--scenarios", nargs="*", help="scenario files (default: every params/*.yaml)")
+    rep.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
+    rep.add_argument("--force", action="store_true", help="render every page, even those whose inputs did not change")
     args = parser.parse_args(argv)
 
     if args.command == "validate":
@@ -28,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from ._report import build_report
 
-    return build_report(args.scenarios)
+    return build_report(args.scenarios, jobs=args.jobs, force=args.force)
 
 
 if __name__ == "__main__":

@@ -440,7 +440,7 @@ def tornado_chart(frame: pd.DataFrame, metric: str = "savings_usd", top: int = 1
     order = list(d.sort_values("rank")["label"].drop_duplicates())
     log = metric == "breakeven_tokens_per_day"
     fmt = "~s" if log else "$,.0f"
-    x = alt.X("result:Q", title=METRICS[metric], scale=alt.Scale(type="log" if log else "linear", zero=False),
+    x = alt.X("result:Q", title=METRICS[metric], scale=alt.Scale(type="log") if log else alt.Scale(zero=False),
               axis=alt.Axis(format=fmt, labelOverlap="greedy", tickCount=6))
     y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=420))
     bars = alt.Chart(d).mark_bar(opacity=0.85).encode(
@@ -454,11 +454,12 @@ def tornado_chart(frame: pd.DataFrame, metric: str = "savings_usd", top: int = 1
     texts = [
         alt.Chart(d[d["side"] == side]).mark_text(align="right" if side == "left" else "left", dx=-3 if side == "left" else 3,
                                                    fontSize=10).encode(y=y, x=x, text="value_text:N")
-        for side in ("left", "right")
+        for side in ("left", "right") if (d["side"] == side).any()  # an empty layer has no extent (Vega warns)
     ]
-    base = alt.Chart(pd.DataFrame({"x": [float(frame.loc[frame["metric"] == metric, "base_result"].iloc[0])] if len(d) else []})
-                     ).mark_rule(strokeDash=[4, 3], color="black").encode(x="x:Q")
-    layers = [bars, *texts, base]
+    layers = [bars, *texts]
+    if len(d):
+        base = float(frame.loc[frame["metric"] == metric, "base_result"].iloc[0])
+        layers.append(alt.Chart(pd.DataFrame({"x": [base]})).mark_rule(strokeDash=[4, 3], color="black").encode(x="x:Q"))
     if not log:
         layers.append(alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="#e45756").encode(x="x:Q"))
     elif "scenario_tokens_per_day" in frame.attrs:
@@ -466,6 +467,10 @@ def tornado_chart(frame: pd.DataFrame, metric: str = "savings_usd", top: int = 1
             x="x:Q", tooltip=[alt.Tooltip("x:Q", format=",.3~s", title="this scenario's volume (tokens/day)")]))
     title = ("What moves the monthly savings of self-hosting, one assumption at a time" if not log
              else "What moves the breakeven volume, one assumption at a time")
+    if d.empty:  # nothing to draw: say so (an empty layer has no extent, and Vega warns)
+        why = "no breakeven volume at either end of any range" if log else "no assumption moves the savings"
+        return alt.Chart(pd.DataFrame({"text": [why]})).mark_text(fontSize=13).encode(text="text:N").properties(
+            title=title, width=520, height=60)
     return alt.layer(*layers).properties(title=title, width=520, height=alt.Step(24))
 
 
@@ -659,8 +664,8 @@ def breakeven_surface_chart(frame: pd.DataFrame) -> alt.Chart:
     g = _rounded(frame.loc[frame["kind"] == "grid", ["x_lo", "x_hi", "y_lo", "y_hi", "savings_usd"]])
     xt, yt = frame["x_axis"].iloc[0], frame["y_axis"].iloc[0]
     xlog, ylog = bool(frame["x_log"].iloc[0]), bool(frame["y_log"].iloc[0])
-    xs = alt.Scale(type="log" if xlog else "linear", nice=False, zero=False)
-    ys = alt.Scale(type="log" if ylog else "linear", nice=False, zero=False)
+    xs = alt.Scale(type="log", nice=False) if xlog else alt.Scale(nice=False, zero=False)
+    ys = alt.Scale(type="log", nice=False) if ylog else alt.Scale(nice=False, zero=False)
     mid = lambda c, log: f"sqrt(datum.{c}_lo * datum.{c}_hi)" if log else f"(datum.{c}_lo + datum.{c}_hi) / 2"  # noqa: E731
     fx = lambda t: "~s" if t else ",.4~r"  # noqa: E731
     other = OPTIONS[frame["against"].iloc[0]]
@@ -679,10 +684,12 @@ def breakeven_surface_chart(frame: pd.DataFrame) -> alt.Chart:
     here = alt.Chart(frame.loc[frame["kind"] == "scenario", ["x", "y", "savings_usd"]]).mark_point(shape="cross", size=160, color="black", filled=True).encode(
         x="x:Q", y="y:Q", tooltip=[alt.Tooltip("savings_usd:Q", format="$,.0f", title="this scenario's savings (USD/month)")])
     title = alt.TitleParams(f"Where self-hosting and the {other} cost the same (black line)")
+    layers = [heat, line, here]
     if not (frame["kind"] == "indifference").any():
         cheaper = "self-hosting" if (g["savings_usd"] > 0).all() else f"the {other}"
         title = alt.TitleParams(title.text, subtitle=f"no crossing in this range: {cheaper} costs less everywhere on it")
-    return alt.layer(heat, line, here).properties(title=title, width=460, height=340)
+        layers = [heat, here]  # an empty layer has no extent (Vega warns)
+    return alt.layer(*layers).properties(title=title, width=460, height=340)
 
 
 # ------------------------------------------------------------------------------------------ 3. Monte Carlo

@@ -6,7 +6,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from econ import PARAMS_DIR, _report
+from econ import PARAMS_DIR, _report, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -76,3 +76,108 @@ def test_text_from_parameter_files_is_escaped(tmp_path):
     assert "<script>" not in header and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in header
     assert "&lt;b&gt;bold&lt;/b&gt;" in header
     assert "<script>alert" not in index_html([sc], [])
+
+
+def _tiny_notebook(path: Path, extra: str = "") -> None:
+    """A fast notebook with the report's parameter convention: the scenario's header and its comparison."""
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}})
+    nb.cells = [nbformat.v4.new_code_cell('scenario_file = ""', metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell("import econ\nsc = econ.load_scenario(scenario_file)\necon.scenario_header(sc)"),
+                nbformat.v4.new_code_cell("econ.comparison_view(econ.compare(sc))" + extra)]
+    nbformat.write(nb, path)
+
+
+def test_rerun_renders_only_what_changed(dirs, tmp_path, capsys):
+    out, nbs = dirs
+    _tiny_notebook(nbs / "01_a.ipynb")
+    _tiny_notebook(nbs / "02_b.ipynb")
+    scenario = tmp_path / "mine.yaml"
+    scenario.write_text('scenario:\n  title: "Mine"\n  description: "first"\n')
+    assert _report.build_report([str(scenario)], jobs=2) == 0
+    pages = {p.name: p.read_bytes() for p in (out / "mine").glob("*.html")}
+    assert set(pages) == {"01_a.html", "02_b.html"}
+    index = (out / "index.html").read_bytes()
+    capsys.readouterr()
+
+    assert _report.build_report([str(scenario)]) == 0  # nothing changed: nothing rendered, nothing rewritten
+    assert "up to date" in capsys.readouterr().out
+    assert {p.name: p.read_bytes() for p in (out / "mine").glob("*.html")} == pages
+    assert (out / "index.html").read_bytes() == index
+
+    _tiny_notebook(nbs / "02_b.ipynb", extra="\n1 + 1")  # one notebook changed: only its page is rendered
+    assert _report.build_report([str(scenario)]) == 0
+    assert "1 pages rendered" in capsys.readouterr().out
+    assert (out / "mine" / "01_a.html").read_bytes() == pages["01_a.html"]
+    assert (out / "mine" / "02_b.html").read_bytes() != pages["02_b.html"]
+
+    scenario.write_text('scenario:\n  title: "Mine, edited"\n  description: "second"\n')  # the scenario: both
+    assert _report.build_report([str(scenario)]) == 0
+    assert "2 pages rendered" in capsys.readouterr().out
+    assert "Mine, edited" in (out / "mine" / "01_a.html").read_text()
+
+    (nbs / "02_b.ipynb").unlink()  # a notebook removed: its page goes, the index stops linking it
+    assert _report.build_report([str(scenario)]) == 0
+    assert not (out / "mine" / "02_b.html").exists() and "02_b.html" not in (out / "index.html").read_text()
+
+
+def test_code_change_invalidates_every_page(dirs, monkeypatch):
+    out, nbs = dirs
+    _tiny_notebook(nbs / "01_a.ipynb")
+    sc = load_scenario(PARAMS_DIR / "small_team_spiky.yaml")
+    before = _report.inputs_digest(nbs / "01_a.ipynb", sc)
+    fake_package = out.parent / "econ"
+    shutil.copytree(_report.PACKAGE_DIR, fake_package, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(_report, "PACKAGE_DIR", fake_package)
+    monkeypatch.setattr(_report, "PROJECT_DIR", out.parent)
+    (out.parent / "params").mkdir()
+    monkeypatch.setattr(_report, "DEFAULTS_FILE", Path(shutil.copy(PARAMS_DIR / "_defaults.yaml", out.parent / "params")))
+    shutil.copy(ROOT / "pyproject.toml", out.parent)
+    same = _report.inputs_digest(nbs / "01_a.ipynb", sc)
+    (fake_package / "_costs.py").write_text((fake_package / "_costs.py").read_text() + "\n# edited\n")
+    assert same == before
+    assert _report.inputs_digest(nbs / "01_a.ipynb", sc) != before
+
+
+def test_workbook_holds_every_scenario_with_its_numbers():
+    import io
+    import zipfile
+
+    import pandas as pd
+
+    from econ import compare, monte_carlo, reference_option, scenario_files
+
+    scenarios = [load_scenario(f) for f in scenario_files()]
+    data = _report.workbook_bytes(scenarios)
+    assert data == _report.workbook_bytes(scenarios)  # no save time inside: reruns give the same file
+    sheets = pd.read_excel(io.BytesIO(data), sheet_name=None)
+    assert set(sheets) == {"summary", "provenance", *(sc.name for sc in scenarios)}
+    summary = sheets["summary"].set_index("scenario file")
+    for sc in scenarios:
+        table = compare(sc).set_index("key")
+        row = summary.loc[sc.name]
+        for key in ("api", "managed", "selfhost"):
+            cell = row[f"{table.loc[key, 'option']} [USD/month]"]
+            if table.loc[key, "permitted"]:
+                assert cell == pytest.approx(table.loc[key, "monthly_usd"])
+            else:
+                assert pd.isna(cell)
+        mc = monte_carlo(sc, against=reference_option(sc))
+        assert row["probability self-hosting is cheapest [fraction]"] == pytest.approx((mc["cheapest"] == "selfhost").mean())
+        sheet = sheets[sc.name].astype(str)
+        assert sheet.apply(lambda col: col.str.contains("workload.requests_per_day")).any().any()
+        assert sc.file.name in sheets["provenance"]["item"].str.cat()
+    with zipfile.ZipFile(io.BytesIO(data)) as z:  # no local paths
+        text = "".join(z.read(n).decode() for n in z.namelist())
+    assert str(ROOT) not in text and "/tmp/" not in text and "params/small_team_spiky.yaml" in text
+
+
+def test_index_probability_matches_the_sensitivity_notebook():
+    """The index quotes the probability notebook 03 computes: same number of draws, same seed."""
+    import inspect
+
+    from econ import monte_carlo
+
+    params = {}
+    exec(nbformat.read(ROOT / "notebooks" / "03_sensitivity.ipynb", as_version=4).cells[1].source, params)
+    defaults = inspect.signature(monte_carlo).parameters
+    assert (params["draws"], params["seed"]) == (defaults["n"].default, defaults["seed"].default)
