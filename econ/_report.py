@@ -80,8 +80,32 @@ def page_digest(page: Path) -> str | None:
     return m.group(1).decode() if m else None
 
 
-def render(nb: Path, scenario_file: Path, out_dir: Path, digest: str = "0" * 64) -> Path:
-    """Execute ``nb`` for the scenario with papermill; write ``out_dir/<nb>.ipynb`` and the offline ``.html``."""
+_RESET = "get_ipython().run_line_magic('reset', '-f')  # econ-report: a clean namespace for each notebook"
+_kernel = None  # a worker's kernel, kept across the pages it renders
+
+
+def _worker_kernel(cwd: Path):
+    """The kernel this worker process renders its pages in: started once, so that each page does not pay for a
+    kernel start and the imports (a few seconds each); the namespace is reset before every notebook."""
+    global _kernel
+    if _kernel is None:
+        import atexit
+
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_client.utils import run_sync
+
+        _kernel = AsyncKernelManager(kernel_name=KERNEL)
+        run_sync(_kernel.start_kernel)(cwd=str(cwd))
+        atexit.register(lambda: run_sync(_kernel.shutdown_kernel)(now=True))
+    return _kernel
+
+
+def render(nb: Path, scenario_file: Path, out_dir: Path, digest: str = "0" * 64, reuse_kernel: bool = False) -> Path:
+    """Execute ``nb`` for the scenario with papermill; write ``out_dir/<nb>.ipynb`` and the offline ``.html``.
+
+    With ``reuse_kernel`` the notebook runs in this process's long-lived kernel (see `_worker_kernel`), with its
+    namespace reset first; otherwise in a fresh kernel.
+    """
     import nbformat
     import papermill
     from nbconvert import HTMLExporter
@@ -89,15 +113,19 @@ def render(nb: Path, scenario_file: Path, out_dir: Path, digest: str = "0" * 64)
     scenario = load_scenario(scenario_file)
     out_dir.mkdir(parents=True, exist_ok=True)
     executed = out_dir / nb.name
-    papermill.execute_notebook(
-        str(nb), str(executed), parameters={"scenario_file": Path(os.path.relpath(scenario.file, nb.parent)).as_posix()},
-        cwd=str(nb.parent), kernel_name=KERNEL, progress_bar=False, log_output=False,
+    source = nbformat.read(nb, as_version=4)
+    extra = {}
+    if reuse_kernel:
+        source.cells.insert(0, nbformat.v4.new_code_cell(_RESET))
+        extra["km"] = _worker_kernel(nb.parent)
+    result = papermill.execute_notebook(
+        source, None, parameters={"scenario_file": Path(os.path.relpath(scenario.file, nb.parent)).as_posix()},
+        cwd=str(nb.parent), kernel_name=KERNEL, progress_bar=False, log_output=False, **extra,
     )
+    result.cells = [c for c in result.cells if c.source != _RESET]
+    nbformat.write(result, executed)
     exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(
-        nbformat.read(executed, as_version=4),
-        resources={"metadata": {"name": f"{_title(nb)}: {scenario.title}"}},
-    )
+    body, _ = exporter.from_notebook_node(result, resources={"metadata": {"name": f"{_title(nb)}: {scenario.title}"}})
     stamp = f'<meta name="econ-inputs" content="{digest}">'
     page = out_dir / f"{nb.stem}.html"
     page.write_text(offline_page(body).replace("<head>", "<head>\n" + stamp, 1), encoding="utf-8")
@@ -105,9 +133,10 @@ def render(nb: Path, scenario_file: Path, out_dir: Path, digest: str = "0" * 64)
 
 
 def _render_job(nb: str, scenario_file: str, out_dir: str, digest: str) -> str | None:
-    """Worker: render one page; return None, or the error message (exceptions may not pickle)."""
+    """Worker: render one page in the worker's kernel; return None, or the error message (exceptions may not
+    pickle)."""
     try:
-        render(Path(nb), Path(scenario_file), Path(out_dir), digest)
+        render(Path(nb), Path(scenario_file), Path(out_dir), digest, reuse_kernel=True)
     except Exception as exc:  # papermill raises its own error type with the cell's traceback
         return getattr(exc, "evalue", None) or (str(exc).strip().splitlines() or [repr(exc)])[-1]
     return None
