@@ -37,7 +37,7 @@ report: $(READY) ## validate the scenarios, then render every notebook for each 
 test: $(READY) ## unit, property and docstring tests, and nbval over the committed notebooks
 	$(PY) -m pytest
 
-bench: $(READY) ## print the benchmark figures (report time, ...)
+bench: $(READY) ## print the benchmark figures (report, Monte Carlo, Sobol, reading a 50M-row log)
 	$(PY) -m benchmarks
 
 clean: ## remove rendered outputs and caches (keeps .venv)

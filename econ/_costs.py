@@ -188,10 +188,12 @@ def _selfhost(v: Mapping[str, Any], requests_per_month, labour_usd_per_hour):
     out_tokens = np.asarray(v["workload.output_tokens_per_request"], float)
     mean_rps = np.asarray(v["workload.requests_per_day"], float) / 86_400.0
     replica_rps = v["selfhost.replica_output_tokens_per_s"] / out_tokens
-    per_replica = gpus_per_replica(
-        v["selfhost.model_params_billion"], v["selfhost.bytes_per_param"], v["selfhost.gpu_memory_gb"],
-        v["selfhost.kv_cache_memory_share"],
-    )
+    per_replica = v.get("selfhost.gpus_per_replica")  # from the capacity model, with the throughput it derived
+    if per_replica is None:
+        per_replica = gpus_per_replica(
+            v["selfhost.model_params_billion"], v["selfhost.bytes_per_param"], v["selfhost.gpu_memory_gb"],
+            v["selfhost.kv_cache_memory_share"],
+        )
     replicas = replicas_needed(
         mean_rps * v["workload.peak_to_mean"], replica_rps, v["selfhost.max_utilization"],
         v["selfhost.min_replicas"], v["selfhost.redundancy_replicas"],

@@ -9,7 +9,8 @@ prices, i.e. any unit in USD). A leaf's ``unit``, when a scenario states it, mus
 
 - an interval such as ``"[0, inf)"``, ``"(0, 1]"``, optionally prefixed by ``integer`` and suffixed by
   ``or null`` (null: "derive it", e.g. an API price read from genai-prices);
-- a list of choices; ``bool``; ``text``; ``date``; ``gpu`` (a name in the GPU catalog).
+- a list of choices; ``bool``; ``text``; ``date``; ``gpu`` (a name in the GPU catalog); ``model`` (a name in the
+  open-model catalog).
 
 A continuous number may also carry its uncertainty, ``dist: {kind, low, [mode,] high, source}`` (read by the
 sensitivity analysis, econ/_sensitivity.py): ``uniform`` and ``triangular`` (``mode`` defaults to the value) between
@@ -35,6 +36,8 @@ import yaml
 
 __all__ = ["Assumption", "Scenario", "ScenarioError", "load_scenario", "scenario_files", "PARAMS_DIR"]
 
+COST_SECTIONS = ("prices", "workload", "engineering", "api", "managed", "selfhost")
+"""Sections of a scenario the three-option cost model reads; the others belong to one analysis each."""
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 PARAMS_DIR = PROJECT_DIR / "params"
 DEFAULTS_FILE = PARAMS_DIR / "_defaults.yaml"
@@ -180,11 +183,12 @@ def _check_value(value: Any, allowed: Any, where: str, unit: str | None) -> Any:
             return date.fromisoformat(str(value)).isoformat()
         except ValueError:
             raise bad("a date written YYYY-MM-DD") from None
-    if allowed == "gpu":
+    if allowed in ("gpu", "model"):
+        from ._capacity import model_spec
         from ._catalog import gpu_spec
 
         try:
-            return gpu_spec(str(value))["key"]
+            return (gpu_spec if allowed == "gpu" else model_spec)(str(value))["key"]
         except ValueError as exc:
             raise ScenarioError(f"{where}: {exc}") from None
     m = _INTERVAL.match(str(allowed))
@@ -436,6 +440,58 @@ def _resolved_facts(shown: str, origin: str, a: dict[str, Assumption]) -> dict[s
         out[f"selfhost.gpu_{key}"] = Assumption(
             key=f"selfhost.gpu_{key}", value=float(spec[key]), unit=unit, source=spec["source"], origin="GPU catalog"
         )
+    out.update(_capacity_facts(shown, origin, a))
+    return out
+
+
+PRECISIONS = {2: "bf16", 1: "fp8", 0.5: "int4"}
+"""Weight precision of ``selfhost.bytes_per_param`` when the capacity model derives the throughput."""
+
+
+def _capacity_facts(shown: str, origin: str, a: dict[str, Assumption]) -> dict[str, Assumption]:
+    """The model's size from the open-model catalog and, unless the scenario states a throughput, the replica's
+    throughput and GPUs from the capacity model (`econ.serving_capacity`), each with its source."""
+    from ._capacity import model_spec, serving_capacity
+
+    out: dict[str, Assumption] = {}
+    model = a["selfhost.model"].value
+    spec = model_spec(model)
+    where = lambda key: f"{shown if a[key].origin == origin else 'params/_defaults.yaml'}: '{key}'"  # noqa: E731
+    if a["selfhost.model_params_billion"].value is None:
+        out["selfhost.model_params_billion"] = replace(
+            a["selfhost.model_params_billion"], value=float(spec["params_total_billion"]), origin="model catalog",
+            source=f"{spec['name']}: {spec['params_total_billion']:g}B parameters ({spec['source']})")
+    if a["selfhost.replica_output_tokens_per_s"].value is not None:
+        return out
+    bpp = a["selfhost.bytes_per_param"].value
+    if bpp not in PRECISIONS:
+        raise ScenarioError(f"{where('selfhost.bytes_per_param')}: {bpp!r} is not allowed when the capacity model derives "
+                            "the throughput (selfhost.replica_output_tokens_per_s is null); expected 2 (BF16), 1 (FP8) "
+                            "or 0.5 (INT4), or state the throughput")
+    ttft, tpot = a["selfhost.ttft_slo_s"].value, a["selfhost.tpot_slo_s"].value
+    try:
+        c = serving_capacity(model, a["selfhost.gpu"].value, a["workload.input_tokens_per_request"].value,
+                             a["workload.output_tokens_per_request"].value, PRECISIONS[bpp], None, ttft, tpot)
+    except ValueError as exc:
+        raise ScenarioError(f"{where('selfhost.model')}: {model!r} on {a['selfhost.gpu'].value}: {exc}") from None
+    if c.output_tokens_per_s <= 0:
+        raise ScenarioError(f"{where('selfhost.tpot_slo_s')}: no batch of {model} on {a['selfhost.gpu'].value} meets the "
+                            f"latency targets (TTFT {ttft} s, TPOT {tpot} s; limited by {c.limited_by}); "
+                            "loosen a target, pick a larger GPU, or state selfhost.replica_output_tokens_per_s")
+    targets = ", ".join(t for t in (f"TTFT ≤ {ttft:g} s" if ttft else "", f"TPOT ≤ {tpot:g} s" if tpot else "") if t) or "no latency target"
+    value = float(c.output_tokens_per_s)
+    out["selfhost.replica_output_tokens_per_s"] = replace(
+        a["selfhost.replica_output_tokens_per_s"], value=value, origin="capacity model",
+        source=(f"econ.serving_capacity: {spec['name']} at {PRECISIONS[bpp].upper()} on {c.gpus} × {c.gpu}, "
+                f"{c.input_tokens:,.0f} in / {c.output_tokens:,.0f} out, {targets}: batch {c.batch} ({c.limited_by}); "
+                f"saturated {c.saturated_output_tokens_per_s:,.0f} tokens/s; calibrated on TensorRT-LLM runs "
+                "(econ/data/throughput_reference.yaml)"),
+        dist={"kind": "triangular", "low": 0.5 * value, "mode": value, "high": 1.1 * value, "allowed": "(0, inf)",
+              "source": ("capacity model calibration: 0.79-1.21 × the published saturated runs; assumption: a production "
+                         "engine with mixed request lengths and queueing reaches 50-110 % of the modelled goodput")})
+    out["selfhost.gpus_per_replica"] = Assumption(
+        key="selfhost.gpus_per_replica", value=c.gpus, unit="GPUs", origin="capacity model",
+        source=f"econ.serving_capacity: the tensor-parallel degree serving the most tokens/s per GPU at the targets")
     return out
 
 

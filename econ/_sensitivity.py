@@ -34,7 +34,7 @@ from scipy.special import ndtr, ndtri
 
 from ._breakeven import breakeven_tokens_per_day
 from ._costs import OPTIONS, option_costs
-from ._params import TOKEN_PRICE_KEYS
+from ._params import COST_SECTIONS, TOKEN_PRICE_KEYS
 from ._views import HTML, Markdown, tokens, usd
 
 __all__ = [
@@ -129,7 +129,7 @@ def _interval(allowed: str) -> tuple[float, float]:
 
 
 def uncertain_assumptions(scenario) -> list[Uncertainty]:
-    """The scenario's assumptions that carry a distribution, in the scenario's order.
+    """The scenario's assumptions in the cost model's sections that carry a distribution, in the scenario's order.
 
     Parameters
     ----------
@@ -150,7 +150,7 @@ def uncertain_assumptions(scenario) -> list[Uncertainty]:
     """
     out = []
     for a in scenario.assumptions.values():
-        if a.dist:
+        if a.dist and a.key.split(".")[0] in COST_SECTIONS:  # ranges elsewhere belong to other analyses
             d = a.dist
             lower, upper = _interval(d.get("allowed", ""))
             out.append(Uncertainty(a.key, float(a.value), a.unit or "", d["kind"], d["low"], d["high"],

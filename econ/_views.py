@@ -11,6 +11,7 @@ import pandas as pd
 
 from ._breakeven import breakeven_tokens_per_day
 from ._costs import COMPONENTS, OPTIONS, compare
+from ._params import COST_SECTIONS
 from ._prices import price_catalog_version
 
 __all__ = [
@@ -111,20 +112,33 @@ def _fmt_value(v) -> str:
     return str(v)
 
 
-def assumptions_table(scenario) -> pd.DataFrame:
-    """Every assumption the scenario used: value, unit, source, checked date and where it was set."""
+def assumptions_table(scenario, *sections: str) -> pd.DataFrame:
+    """The assumptions an analysis used: value, unit, source, checked date and where each was set.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    *sections : str
+        Sections beyond the cost model's (`COST_SECTIONS`) that the analysis also reads, e.g. ``"traffic"``;
+        ``"all"`` lists every assumption of the scenario.
+    """
+    shown = None if "all" in sections else set(COST_SECTIONS) | set(sections)
+    unknown = set(sections) - {"all"} - {a.key.split(".")[0] for a in scenario.assumptions.values()}
+    if unknown:
+        raise ValueError(f"sections {sorted(unknown)} are not in the scenario; expected section names such as "
+                         f"{', '.join(sorted({a.key.split('.')[0] for a in scenario.assumptions.values()}))}")
     return pd.DataFrame(
         [
             {"assumption": a.key, "value": _fmt_value(a.value), "unit": a.unit or "", "source": a.source,
              "checked": a.checked or "", "set in": a.origin}
-            for a in scenario.assumptions.values()
+            for a in scenario.assumptions.values() if shown is None or a.key.split(".")[0] in shown
         ]
     )
 
 
-def assumptions_view(scenario) -> HTML:
+def assumptions_view(scenario, *sections: str) -> HTML:
     """`assumptions_table` as an HTML table (text escaped)."""
-    return HTML(assumptions_table(scenario).to_html(index=False, escape=True, classes="assumptions", border=0))
+    return HTML(assumptions_table(scenario, *sections).to_html(index=False, escape=True, classes="assumptions", border=0))
 
 
 def comparison_view(table: pd.DataFrame) -> pd.DataFrame:

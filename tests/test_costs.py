@@ -70,7 +70,7 @@ def test_selfhost_rent_cost_by_hand(enterprise):
     # 60,000 req/day × 1.52 peak = 1.0556 req/s; replica 1,800 tok/s ÷ 300 tok/request = 6 req/s × 0.8 = 4.8
     # → 1 serving replica + 1 spare = 2 replicas × 2 GPUs (70 GB FP8 on H100) = 4 GPUs
     # GPU: 4 × 730 h × 2.69 $/h × (1 − 0.30) = 5,498.36 $/month
-    c = option_costs(enterprise.values)["selfhost"]
+    c = option_costs(enterprise.replace({"selfhost.replica_output_tokens_per_s": 1800.0}).values)["selfhost"]
     assert c["gpus"] == 4 and c["replicas"] == 2
     assert float(c["gpu_usd"]) == pytest.approx(4 * HOURS_PER_MONTH * 2.69 * 0.7)
     assert float(c["engineering_usd"]) == pytest.approx(80 * 75)

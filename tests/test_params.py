@@ -117,3 +117,28 @@ def test_cli_validate_exit_codes(write_scenario):
     assert ok.returncode == 0 and "ok" in ok.stdout
     fail = subprocess.run([sys.executable, "-m", "econ", "validate", str(good), str(bad)], capture_output=True, text=True)
     assert fail.returncode == 1 and "selfhost.max_utilization" in fail.stderr and "1.5" in fail.stderr
+
+
+def test_throughput_derived_by_the_capacity_model_unless_stated(write_scenario):
+    from econ import serving_capacity
+
+    sc = load_scenario(write_scenario("selfhost:\n  model: {value: Llama-3.1-70B, source: x}\n"))
+    a = sc.assumptions["selfhost.replica_output_tokens_per_s"]
+    c = serving_capacity("llama-3.1-70b", "H100-SXM", 1000, 250, "fp8", None, 2.0, 0.05)
+    assert a.origin == "capacity model" and "serving_capacity" in a.source and "TPOT ≤ 0.05 s" in a.source
+    assert a.value == pytest.approx(c.output_tokens_per_s) and sc["selfhost.gpus_per_replica"] == c.gpus
+    assert sc["selfhost.model_params_billion"] == pytest.approx(70.6)  # from the model catalog
+    assert a.dist["low"] < a.value < a.dist["high"]
+    measured = load_scenario(write_scenario(
+        "selfhost:\n  replica_output_tokens_per_s: {value: 1234, source: our load test}\n", "measured.yaml"))
+    assert measured["selfhost.replica_output_tokens_per_s"] == 1234 and "selfhost.gpus_per_replica" not in measured.values
+
+
+def test_capacity_model_errors_name_file_key_and_what_is_allowed(write_scenario):
+    path = write_scenario("selfhost:\n  model: {value: llama-9b, source: x}\n")
+    msg = error_of(path)
+    assert "scenario.yaml" in msg and "selfhost.model" in msg and "llama-9b" in msg and "llama-3.1-8b" in msg
+    msg = error_of(write_scenario("selfhost:\n  bytes_per_param: {value: 1.5, source: x}\n", "b.yaml"))
+    assert "b.yaml" in msg and "selfhost.bytes_per_param" in msg and "1.5" in msg and "(FP8)" in msg
+    msg = error_of(write_scenario("selfhost:\n  tpot_slo_s: {value: 0.0001, source: x}\n", "t.yaml"))
+    assert "t.yaml" in msg and "selfhost.tpot_slo_s" in msg and "latency targets" in msg

@@ -1,0 +1,450 @@
+"""Tests of econ/_traffic.py: readers, synthetic profiles, peak-to-mean of the shipped traces, cost per task,
+provisioning policies on profiles worked by hand, charts."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from econ import PARAMS_DIR, load_scenario
+from econ._traffic import (
+    TRACES,
+    cost_per_task,
+    peak_to_mean,
+    profile_chart,
+    provisioning_chart,
+    provisioning_table,
+    provisioning_timeline,
+    read_rate_series,
+    read_requests,
+    synthetic_profile,
+    task_prices_from_scenario,
+    trace_names,
+    trace_path,
+    trace_profile,
+    traffic_from_scenario,
+)
+
+# ------------------------------------------------------------------------------------------------ readers
+LOG = pd.DataFrame({
+    "ts": pd.to_datetime(["2025-03-03 10:00:05", "2025-03-03 10:00:30", "2025-03-03 10:01:59",
+                          "2025-03-03 10:03:00", "2025-03-03 10:03:20"]),
+    "prompt": [100, 200, 300, 400, 500],
+    "completion": [10, 20, 30, 40, 50],
+    "cached": [0, 100, 0, 400, 0],
+    "feature": ["chat", "chat", "search", "chat", "search"],
+})
+# Worked by hand, 1-minute steps from the first request (10:00:05):
+# [10:00:05, 10:01:05): 2 requests, 300 in, 30 out, 100 cached; [10:01:05, 10:02:05): 1 request (10:01:59);
+# [10:02:05, 10:03:05): 1 request (10:03:00); [10:03:05, ...): 1 request at 10:03:20, which ends the span (15 s).
+EXPECTED = [[2, 300, 100, 30, 60], [1, 300, 0, 30, 60], [1, 400, 400, 40, 60], [1, 500, 0, 50, 15]]
+MAPPING = dict(timestamp="ts", input_tokens="prompt", output_tokens="completion", cached_input_tokens="cached")
+
+
+def _write(tmp_path, fmt: str):
+    path = tmp_path / f"log.{fmt}"
+    if fmt == "csv":
+        LOG.to_csv(path, index=False)
+    elif fmt == "jsonl":
+        with open(path, "w") as f:
+            for row in LOG.assign(ts=LOG["ts"].dt.strftime("%Y-%m-%dT%H:%M:%S")).to_dict("records"):
+                f.write(json.dumps(row) + "\n")
+    else:
+        LOG.to_parquet(path)
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
+def test_read_requests_each_format_known_answer(tmp_path, fmt):
+    p = read_requests(_write(tmp_path, fmt), freq="1min", **MAPPING)
+    assert p[["requests", "input_tokens", "cached_input_tokens", "output_tokens", "seconds"]].to_numpy().tolist() == EXPECTED
+    assert p.index[0] == pd.Timestamp("2025-03-03 10:00:05")
+    assert p.attrs["step_s"] == 60 and p.attrs["rows"] == 5
+
+
+def test_read_requests_clock_origin_and_numeric_epoch_seconds(tmp_path):
+    # origin="epoch": whole minutes 10:00, 10:01, 10:02, 10:03 hold 2, 1, 0, 2 requests; the first minute is
+    # observed from 10:00:05 (55 s), the last to 10:03:20 (20 s).
+    log = LOG.assign(ts=(LOG["ts"] - pd.Timestamp("1970-01-01")).dt.total_seconds())  # seconds since the epoch
+    path = tmp_path / "log.parquet"
+    log.to_parquet(path)
+    p = read_requests(path, origin="epoch", **MAPPING)
+    assert p["requests"].tolist() == [2, 1, 0, 2]
+    assert p["seconds"].tolist() == [55, 60, 60, 20]
+    assert p.index[0] == pd.Timestamp("2025-03-03 10:00:00")
+
+
+def test_read_requests_column_names_are_case_insensitive():
+    p = read_requests(LOG, timestamp="TS", input_tokens="Prompt", output_tokens="COMPLETION")
+    assert p["requests"].sum() == 5
+
+
+def test_read_requests_missing_column_names_file_column_and_columns(tmp_path):
+    path = _write(tmp_path, "csv")
+    with pytest.raises(ValueError) as err:
+        read_requests(path, timestamp="ts", input_tokens="input_tokens", output_tokens="completion")
+    msg = str(err.value)
+    assert "log.csv" in msg and "'input_tokens'" in msg and "input_tokens=" in msg
+    for col in LOG.columns:
+        assert repr(col) in msg
+
+
+def test_read_requests_rejects_bad_tokens_and_file_types(tmp_path):
+    with pytest.raises(ValueError, match="negative"):
+        read_requests(LOG.assign(prompt=[100, -1, 3, 4, 5]), **MAPPING)
+    with pytest.raises(ValueError, match="more cached input tokens"):
+        read_requests(LOG.assign(cached=[0, 0, 301, 0, 0]), **MAPPING)
+    with pytest.raises(ValueError, match="unknown file type"):
+        (tmp_path / "log.xlsx").write_text("x")
+        read_requests(tmp_path / "log.xlsx", **MAPPING)
+    with pytest.raises(ValueError, match="does not exist"):
+        read_requests(tmp_path / "nope.csv", **MAPPING)
+    with pytest.raises(ValueError, match="freq"):
+        read_requests(LOG, freq="soon", **MAPPING)
+
+
+def test_read_rate_series_known_answer_and_gaps(tmp_path):
+    series = pd.DataFrame({"w": [0, 600, 1200, 1800], "rps": [1.0, np.nan, 2.0, 4.0], "out": [10.0, np.nan, 20.0, 40.0]})
+    path = tmp_path / "rates.csv"
+    series.to_csv(path, index=False)
+    p = read_rate_series(path, time="w", requests_per_s="rps", output_tokens_per_s="out")
+    assert p["requests"].tolist()[0] == 600 and np.isnan(p["requests"].iloc[1])
+    assert p["output_tokens"].tolist()[2:] == [12_000, 24_000]
+    assert p.index[0] == pd.Timestamp("2024-01-01") and p.attrs["step_s"] == 600
+    # rates over the windows with data: 1, 2, 4 requests/s; peak 4 over mean 7/3
+    assert peak_to_mean(p) == pytest.approx(4 / (7 / 3))
+
+
+def test_read_rate_series_missing_column(tmp_path):
+    with pytest.raises(ValueError, match="no column 'req'"):
+        read_rate_series(pd.DataFrame({"w": [0, 600], "rps": [1, 2]}), time="w", requests_per_s="req")
+
+
+# ------------------------------------------------------------------------------------------------ shipped traces
+def test_traces_are_shipped_in_the_kit_with_licences():
+    for name in trace_names():
+        path = trace_path(name)
+        assert path.exists() and "econ/data/traces" in path.as_posix()
+    root = trace_path("azure-code").parent
+    assert (root / "ATTRIBUTION.md").exists() and len(list((root / "licenses").iterdir())) == 2
+
+
+def test_trace_names_are_forgiving_and_unknown_names_list_the_valid_ones():
+    assert trace_path("AZURE CODE") == trace_path("azure-code") == trace_path("AzureLLMInferenceTrace_code.csv")
+    assert trace_path("m_small").name == TRACES["servegen-m-small"]
+    with pytest.raises(ValueError, match="azure-code, azure-conv.*Did you mean 'azure-conv'"):
+        trace_path("azure-conversation-log")
+
+
+# Figures measured on these files and quoted in the README and the scenarios (within rounding, ± 0.005).
+@pytest.mark.parametrize("name, window, expected", [
+    ("azure-code", None, 4.18), ("azure-conv", None, 1.52),
+    ("azure-code", "10min", 1.32), ("azure-conv", "10min", 1.19),
+    ("servegen-m-large", "1h", 1.86), ("servegen-m-large", None, 2.98),
+    ("servegen-m-small", None, 3.24), ("servegen-m-small", "1h", 2.02),
+])
+def test_peak_to_mean_of_shipped_traces_matches_the_published_figures(name, window, expected):
+    assert peak_to_mean(trace_profile(name), window) == pytest.approx(expected, abs=0.005)
+
+
+def test_shipped_trace_facts():
+    code = trace_profile("azure-code")
+    full = code[code["seconds"] == 60]
+    assert len(full) == 57 and (full["requests"] == 0).sum() == 12  # "12 of 57 minutes empty"
+    assert code["requests"].sum() == 8819
+    assert code["input_tokens"].sum() / 8819 == pytest.approx(2048, abs=0.5)
+    small = trace_profile("servegen-m-small")
+    assert small["requests"].isna().sum() == 37
+    large = trace_profile("servegen-m-large")
+    assert large["output_tokens"].sum() / large["requests"].sum() == pytest.approx(97, abs=0.5)
+
+
+def test_peak_to_mean_rejects_windows_that_are_not_multiples_of_the_step():
+    with pytest.raises(ValueError, match="whole multiple"):
+        peak_to_mean(trace_profile("servegen-m-large"), "15min")
+
+
+# ------------------------------------------------------------------------------------------------ synthetic
+@settings(max_examples=25, deadline=None)
+@given(ratio=st.floats(1.0, 6.0), rpd=st.floats(10.0, 1e7), seed=st.integers(0, 2**16),
+       bursts=st.sampled_from([0.0, 2.0]))
+def test_synthetic_profile_hits_volume_and_peak_to_mean(ratio, rpd, seed, bursts):
+    p = synthetic_profile(rpd, ratio, days=7, freq="1h", seed=seed, bursts_per_day=bursts)
+    assert len(p) == 168
+    assert p["requests"].sum() / 7 == pytest.approx(rpd, rel=1e-9)
+    assert peak_to_mean(p) == pytest.approx(ratio, rel=1e-6)
+    assert (p["requests"] >= 0).all()
+
+
+def test_synthetic_profile_is_deterministic_for_a_seed():
+    a = synthetic_profile(5_000, 2.5, freq="10min", bursts_per_day=3, seed=7)
+    b = synthetic_profile(5_000, 2.5, freq="10min", bursts_per_day=3, seed=7)
+    c = synthetic_profile(5_000, 2.5, freq="10min", bursts_per_day=3, seed=8)
+    pd.testing.assert_frame_equal(a, b)
+    assert not np.allclose(a["requests"], c["requests"])
+
+
+def test_synthetic_profile_cycles_and_tokens():
+    p = synthetic_profile(24_000, 2.0, days=14, noise=0.0, weekend_factor=0.5, peak_hour=14,
+                          input_tokens_per_request=1000, output_tokens_per_request=250)
+    by_hour = p["requests"].groupby(p.index.hour).mean()
+    # the cosine peaks at 14:00 and bottoms at 02:00: the hours either side (middles 13:30, 14:30) tie
+    assert by_hour.max() == pytest.approx(by_hour[13]) == pytest.approx(by_hour[14])
+    assert by_hour.min() == pytest.approx(by_hour[1]) == pytest.approx(by_hour[2])
+    weekday = p.index.day_of_week
+    assert p["requests"][weekday >= 5].mean() < p["requests"][weekday < 5].mean()
+    assert (p["input_tokens"] == 1000 * p["requests"]).all() and (p["output_tokens"] == 250 * p["requests"]).all()
+
+
+def test_synthetic_profile_poisson_arrivals_are_whole_requests():
+    p = synthetic_profile(2_000, 4.0, freq="1min", arrivals="poisson", seed=3)
+    assert (p["requests"] == np.round(p["requests"])).all() and (p["requests"] == 0).any()
+    assert p["requests"].sum() / 7 == pytest.approx(2_000, rel=0.02)
+
+
+def test_synthetic_profile_rejects_bad_input():
+    with pytest.raises(ValueError, match="peak_to_mean"):
+        synthetic_profile(1000, 0.5)
+    with pytest.raises(ValueError, match="not reachable"):
+        synthetic_profile(1000, 30, days=1, freq="1h")  # 24 steps: at most 24
+    with pytest.raises(ValueError, match="requests_per_day"):
+        synthetic_profile(-1, 2)
+
+
+# ------------------------------------------------------------------------------------------------ cost per task
+PRICES = {
+    "api": {"input_usd_per_mtok": 3.0, "output_usd_per_mtok": 15.0, "cache_read_usd_per_mtok": 0.3},
+    "managed": {"input_usd_per_mtok": 0.9, "output_usd_per_mtok": 0.9},  # no cache price: input price
+}
+
+
+def test_cost_per_task_known_answer(tmp_path):
+    # chat: calls (100 in, 10 out), (200 in of which 100 cached, 20 out), (400 in all cached, 40 out)
+    #   api:     (100*3 + 10*15) + (100*3 + 100*0.3 + 20*15) + (400*0.3 + 40*15) = 450 + 630 + 720 = 1800 -> 0.0018
+    #   managed: (700 in + 70 out) * 0.9 = 693 -> 0.000693
+    # search: (300 in, 30 out), (500 in, 50 out)
+    #   api:     800*3 + 80*15 = 3600 -> 0.0036;  managed: 880 * 0.9 = 792 -> 0.000792
+    path = tmp_path / "usage.parquet"
+    LOG.to_parquet(path)
+    t = cost_per_task(path, PRICES, input_tokens="prompt", output_tokens="completion",
+                      cached_input_tokens="cached", task="feature", timestamp="ts")
+    assert t[["task", "option"]].to_numpy().tolist() == [["chat", "api"], ["chat", "managed"],
+                                                         ["search", "api"], ["search", "managed"]]
+    assert t["usd"].to_numpy() == pytest.approx([0.0018, 0.000693, 0.0036, 0.000792], rel=1e-12)
+    assert t["requests"].tolist() == [3, 3, 2, 2]
+    assert t["usd_per_request"].iloc[0] == pytest.approx(0.0006)
+    assert t.loc[t.option == "api", "share"].to_numpy() == pytest.approx([1 / 3, 2 / 3])
+
+
+def test_cost_per_task_prices_each_call_on_its_own_shape():
+    # Two calls with the same totals as one "average" call would give the same bill at linear prices; what
+    # matters is that cached tokens are charged per call: 1,000 cached on one call, none on the other.
+    log = pd.DataFrame({"in": [1000, 1000], "out": [0, 0], "cached": [1000, 0]})
+    t = cost_per_task(log, {"api": PRICES["api"]}, input_tokens="in", output_tokens="out", cached_input_tokens="cached")
+    assert t["task"].tolist() == ["(all)"]
+    assert t["usd"].iloc[0] == pytest.approx((1000 * 0.3 + 1000 * 3.0) / 1e6)
+
+
+def test_cost_per_task_groups_by_model_and_checks_prices():
+    log = LOG.assign(model=["a", "b", "a", "a", "b"])
+    t = cost_per_task(log, {"api": PRICES["api"]}, input_tokens="prompt", output_tokens="completion",
+                      task="feature", model="model")
+    assert t[["task", "model"]].to_numpy().tolist() == [["chat", "a"], ["chat", "b"], ["search", "a"], ["search", "b"]]
+    with pytest.raises(ValueError, match="output_usd_per_mtok"):
+        cost_per_task(LOG, {"api": {"input_usd_per_mtok": 1.0}}, input_tokens="prompt", output_tokens="completion")
+    with pytest.raises(ValueError, match="no column 'tokens_in'"):
+        cost_per_task(LOG, PRICES, input_tokens="tokens_in", output_tokens="completion")
+
+
+def test_task_prices_from_scenario():
+    sc = load_scenario(PARAMS_DIR / "small_team_spiky.yaml")
+    p = task_prices_from_scenario(sc)
+    assert p["api"]["output_usd_per_mtok"] == sc.values["api.output_usd_per_mtok"]
+    onprem = task_prices_from_scenario(load_scenario(PARAMS_DIR / "regulated_on_prem.yaml"))
+    assert "api" not in onprem and "selfhost" in onprem
+
+
+# ------------------------------------------------------------------------------------------------ provisioning
+def _square(on_requests_per_h=36_000.0, before=8, on=8, after=8, out_per_request=100.0, in_per_request=1000.0):
+    """Hourly profile: idle, then `on` hours at 10 requests/s, then idle."""
+    req = np.array([0.0] * before + [on_requests_per_h] * on + [0.0] * after)
+    p = synthetic_profile(24, 1.0, days=1, freq="1h").iloc[: len(req)].copy()
+    p["requests"], p["output_tokens"], p["input_tokens"] = req, req * out_per_request, req * in_per_request
+    return p
+
+
+def test_fixed_fleet_square_wave_by_hand():
+    # 10 requests/s at peak, 4 requests/s per replica: ceil(10/4) = 3 replicas all day; 2 GPUs each at 2 USD/h
+    # -> 3 * 24 * 2 = 144 GPU-hours, 288 USD. Work 8 h * 36,000 = 288,000 requests over 72 replica-hours of
+    # 14,400 requests: utilization 0.2778.
+    t = provisioning_table(_square(), 2.0, gpus_per_replica=2, replica_requests_per_s=4.0, policies=["fixed"]).iloc[0]
+    assert (t.gpu_hours, t.gpu_usd, t.replicas_max) == (144.0, 288.0, 3.0)
+    assert t.utilization == pytest.approx(288_000 / (72 * 14_400))
+    assert (t.served_share, t.overflow_requests) == (1.0, 0.0)
+    assert t.gpu_usd_per_month == pytest.approx(288 * 730 / 24)
+
+
+def test_fixed_fleet_headroom_and_min_replicas():
+    # at 80 % utilization: ceil(10 / 3.2) = 4 replicas; min_replicas 5 wins over that
+    t = provisioning_table(_square(), 1.0, replica_requests_per_s=4.0, max_utilization=0.8, policies=["fixed"])
+    assert t.replicas_max.iloc[0] == 4
+    t = provisioning_table(_square(), 1.0, replica_requests_per_s=4.0, min_replicas=5, policies=["fixed"])
+    assert t.gpu_hours.iloc[0] == 5 * 24
+
+
+def test_autoscale_and_scale_to_zero_without_delays_by_hand():
+    # autoscale keeps 1 replica when idle: 3*8 + 1*16 = 40 replica-hours, utilization 288,000 / (40 * 14,400) = 0.5
+    # scale to zero: 3*8 = 24 replica-hours, utilization 0.8333; nothing overflows without a cold start
+    t = provisioning_table(_square(), 1.0, replica_requests_per_s=4.0, policies=["autoscale", "scale_to_zero"])
+    assert t.gpu_hours.tolist() == [40.0, 24.0]
+    assert t.utilization.to_numpy() == pytest.approx([0.5, 288_000 / (24 * 14_400)])
+    assert t.served_share.tolist() == [1.0, 1.0]
+
+
+def test_scale_down_delay_keeps_replicas_longer():
+    # a 2-hour scale-down delay keeps 3 replicas for 2 more hours: 3*10 + 1*14 = 44 replica-hours;
+    # 90 minutes rounds up to 2 whole steps: the same
+    for minutes in (120, 90):
+        t = provisioning_table(_square(), 1.0, replica_requests_per_s=4.0, policies=["autoscale"],
+                               scale_down_delay_minutes=minutes)
+        assert t.gpu_hours.iloc[0] == 44.0
+
+
+def test_cold_start_overflow_priced_at_the_api():
+    # scale to zero with a 30-minute cold start: in the first busy hour the 3 replicas serve half the hour,
+    # capacity 1.5 * 4 = 6 requests/s against 10: 4 requests/s * 3,600 s = 14,400 requests overflow (5 %).
+    # At 1,000 input and 100 output tokens each, 3 and 15 USD/Mtok: 14.4 Mtok * 3 + 1.44 Mtok * 15 = 64.8 USD.
+    t = provisioning_table(_square(), 1.0, replica_requests_per_s=4.0, policies=["scale_to_zero"],
+                           scale_up_delay_minutes=30, overflow_input_usd_per_mtok=3.0,
+                           overflow_output_usd_per_mtok=15.0).iloc[0]
+    assert t.overflow_requests == pytest.approx(14_400)
+    assert t.overflow_output_tokens == pytest.approx(1_440_000)
+    assert t.served_share == pytest.approx(0.95)
+    assert t.overflow_usd == pytest.approx(64.8)
+    assert t.total_usd == pytest.approx(24.0 + 64.8)
+    assert t.overflow_to == "api" and np.isnan(t.max_wait_minutes)
+    # the billed replicas include the starting ones: still 24 replica-hours
+    assert t.gpu_hours == 24.0
+
+
+def test_cold_start_overflow_queued():
+    # queued instead: backlog 14,400 after the first busy hour, drained at 2 requests/s the next hour (7,200 left),
+    # gone in the third. Longest wait: the 14,400 queued at 09:00 are served first, at the full fleet's
+    # 12 requests/s: 1,200 s = 20 min. Everything is served eventually.
+    tl = provisioning_timeline(_square(), ["scale_to_zero"], replica_requests_per_s=4.0, scale_up_delay_minutes=30)
+    assert tl["backlog"].to_numpy()[7:11].tolist() == [0.0, 14_400.0, 7_200.0, 0.0]
+    t = provisioning_table(_square(), 1.0, replica_requests_per_s=4.0, policies=["scale_to_zero"],
+                           scale_up_delay_minutes=30).iloc[0]
+    assert (t.overflow_to, t.overflow_usd, t.max_backlog) == ("queue", 0.0, 14_400.0)
+    assert t.max_wait_minutes == pytest.approx(20.0)
+    assert t.utilization == pytest.approx(288_000 / (24 * 14_400))
+
+
+def test_queue_that_never_drains_waits_forever():
+    # 8 idle hours, then 4 busy hours at 10 requests/s to the end of the profile; scale to zero, 1-hour cold start.
+    p = _square(before=8, on=4, after=0)
+    t = provisioning_table(p, 1.0, replica_requests_per_s=4.0, policies=["scale_to_zero"],
+                           scale_up_delay_minutes=60).iloc[0]
+    # first busy hour: no replica ready, 36,000 queued; then 12 requests/s against 10: 2/s * 3,600 = 7,200 drained
+    # per hour, 3 hours: 14,400 left at the end, never served within the profile
+    assert t.max_backlog == pytest.approx(36_000) and np.isinf(t.max_wait_minutes)
+    assert t.utilization == pytest.approx((4 * 36_000 - 14_400) / (4 * 3 * 14_400))
+
+
+def test_autoscale_cold_start_with_min_replicas():
+    # autoscale from 1 replica with a full-hour cold start: the first busy hour has 1 replica (4 of 10 req/s)
+    t = provisioning_table(_square(), 1.0, replica_requests_per_s=4.0, policies=["autoscale"],
+                           scale_up_delay_minutes=60).iloc[0]
+    assert t.overflow_requests == pytest.approx(6 * 3_600)
+    assert t.gpu_hours == 40.0
+
+
+def test_output_token_capacity_gives_the_same_fleet_as_request_capacity():
+    # 100 output tokens per request: 400 tokens/s per replica is 4 requests/s
+    kw = dict(policies=["fixed", "autoscale", "scale_to_zero"], scale_up_delay_minutes=30)
+    a = provisioning_table(_square(), 1.0, replica_requests_per_s=4.0, **kw)
+    b = provisioning_table(_square(), 1.0, replica_output_tokens_per_s=400.0, **kw)
+    cols = ["gpu_hours", "utilization", "served_share", "overflow_requests", "overflow_output_tokens"]
+    pd.testing.assert_frame_equal(a[cols], b[cols])
+    assert b.attrs["unit"] == "output_tokens"
+
+
+def test_min_replicas_zero_autoscale_equals_scale_to_zero():
+    t = provisioning_table(trace_profile("azure-code"), 2.0, replica_requests_per_s=3.0, min_replicas=0,
+                           scale_up_delay_minutes=2, scale_down_delay_minutes=3, policies=["autoscale", "scale_to_zero"])
+    cols = ["gpu_hours", "utilization", "served_share", "max_backlog"]
+    assert t[cols].iloc[0].tolist() == t[cols].iloc[1].tolist()
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 1000), up=st.floats(0, 90), down=st.floats(0, 120), cap=st.floats(0.05, 5))
+def test_policy_invariants(seed, up, down, cap):
+    p = synthetic_profile(20_000, 3.0, days=2, freq="10min", bursts_per_day=2, seed=seed)
+    t = provisioning_table(p, 2.0, replica_requests_per_s=cap, scale_up_delay_minutes=up,
+                           scale_down_delay_minutes=down).set_index("policy")
+    # the fixed fleet serves everything; the autoscaler never bills more than the fixed fleet plus nothing
+    assert t.loc["fixed", "served_share"] == 1.0
+    assert t.loc["scale_to_zero", "gpu_hours"] <= t.loc["autoscale", "gpu_hours"] <= t.loc["fixed", "gpu_hours"] + 1e-9
+    assert ((t["utilization"] > 0) & (t["utilization"] <= 1 + 1e-9)).all()
+    assert ((t["served_share"] >= 0) & (t["served_share"] <= 1)).all()
+    if up == 0:
+        assert (t["served_share"] == 1.0).all()
+
+
+def test_provisioning_rejects_bad_input():
+    p = _square()
+    with pytest.raises(ValueError, match="exactly one"):
+        provisioning_table(p, 1.0)
+    with pytest.raises(ValueError, match="policy 'autoscaling'.*Did you mean 'autoscale'"):
+        provisioning_table(p, 1.0, replica_requests_per_s=1.0, policies=["autoscaling"])
+    with pytest.raises(ValueError, match="max_utilization"):
+        provisioning_table(p, 1.0, replica_requests_per_s=1.0, max_utilization=1.5)
+    with pytest.raises(ValueError, match="both"):
+        provisioning_table(p, 1.0, replica_requests_per_s=1.0, overflow_input_usd_per_mtok=1.0)
+
+
+# ------------------------------------------------------------------------------------------------ scenario bridge
+@pytest.mark.parametrize("scenario", ["small_team_spiky", "enterprise_steady", "regulated_on_prem", "one_h100_vs_mid_tier"])
+def test_traffic_from_scenario_runs_for_every_scenario(scenario):
+    sc = load_scenario(PARAMS_DIR / f"{scenario}.yaml")
+    kw = traffic_from_scenario(sc)
+    days = len(kw["profile"]) * kw["profile"].attrs["step_s"] / 86_400
+    assert kw["profile"]["requests"].sum() / days == pytest.approx(sc.values["workload.requests_per_day"])
+    t = provisioning_table(**kw)
+    assert list(t["policy"]) == ["fixed", "autoscale", "scale_to_zero"]
+    assert ("overflow_input_usd_per_mtok" in kw) == bool(sc.values["api.permitted"])
+
+
+def test_traffic_from_scenario_with_a_trace_keeps_its_shape_and_takes_the_volume():
+    sc = load_scenario(PARAMS_DIR / "enterprise_steady.yaml")
+    sc2 = sc.replace({"traffic.profile": "servegen-m-large"})
+    kw = traffic_from_scenario(sc2)
+    p = kw["profile"]
+    assert p["requests"].sum() / 14 == pytest.approx(sc.values["workload.requests_per_day"])
+    assert peak_to_mean(p, "1h") == pytest.approx(1.86, abs=0.005)
+
+
+# ------------------------------------------------------------------------------------------------ charts
+def _titles(spec) -> list[str]:
+    enc = spec.get("encoding", {})
+    return [enc[ch]["title"] for ch in ("x", "y") if ch in enc and enc[ch].get("title")]
+
+
+def test_charts_are_offline_with_lowercase_titles():
+    p = synthetic_profile(20_000, 2.0, days=14, freq="10min")
+    tl = provisioning_timeline(p, replica_requests_per_s=0.2)
+    charts = [profile_chart(p), profile_chart(p, "series", timeline=tl),
+              provisioning_chart(provisioning_table(p, 2.0, replica_requests_per_s=0.2))]
+    for chart in charts:
+        spec = chart.to_dict()  # raises on too many rows or a bad encoding
+        assert "url" not in json.dumps(spec.get("data", {}))
+        for title in _titles(spec):
+            words = title.split("(")[0]  # units in brackets keep their case: "(USD)"
+            assert words == words.lower()
+    # 2,016 steps x 4 series are drawn as means over 20 minutes (at most 1,200 points per series)
+    assert "20-minute" in charts[1].to_dict()["title"]
