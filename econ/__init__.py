@@ -53,7 +53,6 @@ from ._costs import (
 )
 from ._finetune import (
     ARMS,
-    annuity_factor,
     breakeven_redo_share,
     claim10_case,
     claim10_figures,
@@ -67,7 +66,6 @@ from ._finetune import (
     finetune_table,
     finetune_view,
     finetune_volume_chart,
-    monthly_discount_rate,
     npv_usd,
     payback_months,
     payback_sensitivity,
@@ -138,6 +136,7 @@ from ._timeline import (
     SwitchPath,
     TIMELINE_OPTIONS,
     Timeline,
+    annuity_factor,
     annuity_pv_usd,
     best_commitment_gpus,
     best_path,
@@ -146,6 +145,7 @@ from ._timeline import (
     commitment_term_usd,
     discount_factors,
     growth_factor,
+    monthly_discount_rate,
     path_cash_flows,
     price_index,
     segment_cash_flows,

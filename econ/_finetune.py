@@ -32,7 +32,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from ._costs import DAYS_PER_MONTH, option_costs
+from ._costs import DAYS_PER_MONTH, api_usage_usd_per_request, option_costs
+from ._timeline import annuity_factor, monthly_discount_rate
 from ._views import Markdown, pct, usd
 
 __all__ = [
@@ -47,8 +48,6 @@ __all__ = [
     "redo_usd_per_month",
     "cumulative_cost_usd",
     "payback_months",
-    "monthly_discount_rate",
-    "annuity_factor",
     "pv_cost_usd",
     "npv_usd",
     "finetune_arms",
@@ -178,14 +177,13 @@ def prompt_usd_per_request(
     >>> round(float(prompt_usd_per_request(5_000, 200, 3.0, 15.0, 4_500, 1.0, 0.3, 3.75)), 6)
     0.00585
     """
-    p, c, h = _a(prompt_tokens), _a(cached_tokens), _a(cache_hit_rate)
+    p, c = _a(prompt_tokens), _a(cached_tokens)
     if np.any(c > p) or np.any(c < 0):
         raise ValueError(f"prompt_usd_per_request: cached_tokens {cached_tokens!r} must lie between 0 and "
                          f"prompt_tokens {prompt_tokens!r}")
-    usd = ((p - c) * input_usd_per_mtok + c * h * _a(cache_read_usd_per_mtok) + c * (1 - h) * _a(cache_write_usd_per_mtok)
-           + _a(output_tokens) * output_usd_per_mtok) / 1e6
-    b = _a(batchable_share)
-    return usd * (1 - b + b * _a(batch_price_factor))
+    share = np.divide(c, p, out=np.zeros(np.broadcast(c, p).shape), where=p > 0)
+    return api_usage_usd_per_request(p, output_tokens, input_usd_per_mtok, output_usd_per_mtok, cache_read_usd_per_mtok,
+                                     cache_write_usd_per_mtok, share, cache_hit_rate, batchable_share, batch_price_factor)
 
 
 def training_usd(dataset_tokens, epochs, eval_tokens, training_usd_per_mtok):
@@ -430,35 +428,6 @@ def payback_months(upfront_usd, monthly_saving_usd, retrain_usd=0.0, retrain_eve
         owed = u + np.where(r > 0, k * r, 0.0)
         out = np.where(possible, owed / np.where(d > 0, d, 1.0), np.inf)
     return np.where(u <= 0, 0.0, out)
-
-
-def monthly_discount_rate(discount_rate_per_year):
-    """Monthly rate equivalent to an annual discount rate [fraction/month]: ``(1 + a)^(1/12) - 1``.
-
-    Examples
-    --------
-    >>> round(float(monthly_discount_rate(0.10)), 6)
-    0.007974
-    """
-    return np.power(1 + _a(discount_rate_per_year), 1 / 12) - 1
-
-
-def annuity_factor(months, monthly_rate):
-    """Present value of 1 USD paid at the end of each of ``months`` months [USD per USD/month].
-
-    Returns
-    -------
-    ndarray
-        ``(1 - (1+i)^-n) / i``, and ``n`` when ``i = 0``.
-
-    Examples
-    --------
-    >>> round(float(annuity_factor(24, 0.01)), 4), float(annuity_factor(24, 0.0))
-    (21.2434, 24.0)
-    """
-    n, i = _a(months), _a(monthly_rate)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(i == 0, n, -np.expm1(-n * np.log1p(i)) / np.where(i == 0, 1.0, i))
 
 
 def pv_cost_usd(upfront_usd, monthly_usd, horizon_months, discount_rate_per_year, retrain_usd=0.0, retrain_every_months=np.inf):

@@ -441,7 +441,25 @@ def _resolved_facts(shown: str, origin: str, a: dict[str, Assumption]) -> dict[s
             key=f"selfhost.gpu_{key}", value=float(spec[key]), unit=unit, source=spec["source"], origin="GPU catalog"
         )
     out.update(_capacity_facts(shown, origin, a))
+    out.update(_traffic_facts(origin, a))
     return out
+
+
+def _traffic_facts(origin: str, a: dict[str, Assumption]) -> dict[str, Assumption]:
+    """The peak-to-mean ratio measured on the scenario's traffic trace (busiest hour over the mean hour), unless
+    the scenario states its own or uses a synthetic profile (built from that ratio)."""
+    name, ptm = a["traffic.profile"].value, a["workload.peak_to_mean"]
+    if name == "synthetic" or ptm.origin == origin:
+        return {}
+    from ._traffic import peak_to_mean, trace_profile
+
+    value = round(float(peak_to_mean(trace_profile(name), "1h")), 4)
+    dist = ptm.dist
+    if dist is not None:  # the stated range, around the measured value when it holds it
+        dist = {**dist, "mode": value} if dist["low"] <= value <= dist["high"] else None
+    return {"workload.peak_to_mean": replace(
+        ptm, value=value, dist=dist, origin="traffic trace",
+        source=f"measured on the {name} trace (traffic.profile; econ/data/traces/ATTRIBUTION.md): busiest hour over the mean hour")}
 
 
 PRECISIONS = {2: "bf16", 1: "fp8", 0.5: "int4"}

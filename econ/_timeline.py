@@ -39,6 +39,8 @@ __all__ = [
     "HOURS_PER_WEEK",
     "growth_factor",
     "price_index",
+    "monthly_discount_rate",
+    "annuity_factor",
     "discount_factors",
     "annuity_pv_usd",
     "commitment_term_usd",
@@ -156,6 +158,35 @@ def price_index(month, change_per_year):
     return (1 + c) ** (np.asarray(month, float) / 12.0)
 
 
+def monthly_discount_rate(discount_rate_per_year):
+    """Monthly rate equivalent to an annual discount rate [fraction/month]: ``(1 + a)^(1/12) - 1``.
+
+    Examples
+    --------
+    >>> round(float(monthly_discount_rate(0.10)), 6)
+    0.007974
+    """
+    return np.power(1 + np.asarray(discount_rate_per_year, float), 1 / 12) - 1
+
+
+def annuity_factor(months, monthly_rate):
+    """Present value of 1 USD paid at the end of each of ``months`` months [USD per USD/month].
+
+    Returns
+    -------
+    ndarray
+        ``(1 - (1+i)^-n) / i``, and ``n`` when ``i = 0``.
+
+    Examples
+    --------
+    >>> round(float(annuity_factor(24, 0.01)), 4), float(annuity_factor(24, 0.0))
+    (21.2434, 24.0)
+    """
+    n, i = np.asarray(months, float), np.asarray(monthly_rate, float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(i == 0, n, -np.expm1(-n * np.log1p(i)) / np.where(i == 0, 1.0, i))
+
+
 def discount_factors(horizon_months, discount_rate_per_year):
     """Discount factors of the payment dates ``j = 0 .. T`` [fraction].
 
@@ -178,8 +209,7 @@ def discount_factors(horizon_months, discount_rate_per_year):
     """
     if discount_rate_per_year <= -1:
         raise ValueError(f"discount_rate_per_year {discount_rate_per_year!r} is not allowed; expected a number above -1")
-    i = (1 + discount_rate_per_year) ** (1 / 12) - 1
-    return (1 + i) ** -np.arange(int(horizon_months) + 1, dtype=float)
+    return (1 + monthly_discount_rate(discount_rate_per_year)) ** -np.arange(int(horizon_months) + 1, dtype=float)
 
 
 def annuity_pv_usd(monthly_usd, months, discount_rate_per_year):
@@ -204,10 +234,7 @@ def annuity_pv_usd(monthly_usd, months, discount_rate_per_year):
     >>> round(float(annuity_pv_usd(1_000, 36, 0.07)), 2), float(annuity_pv_usd(1_000, 36, 0.0))
     (32489.81, 36000.0)
     """
-    m, n = np.asarray(monthly_usd, float), np.asarray(months, float)
-    i = (1 + np.asarray(discount_rate_per_year, float)) ** (1 / 12) - 1
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(i == 0, m * n, m * (1 - (1 + i) ** -n) / np.where(i == 0, 1, i))
+    return np.asarray(monthly_usd, float) * annuity_factor(months, monthly_discount_rate(discount_rate_per_year))
 
 
 def commitment_term_usd(gpus_needed, committed_gpus, ondemand_usd_per_gpu_month, commitment_discount, used_months=None):

@@ -142,3 +142,17 @@ def test_capacity_model_errors_name_file_key_and_what_is_allowed(write_scenario)
     assert "b.yaml" in msg and "selfhost.bytes_per_param" in msg and "1.5" in msg and "(FP8)" in msg
     msg = error_of(write_scenario("selfhost:\n  tpot_slo_s: {value: 0.0001, source: x}\n", "t.yaml"))
     assert "t.yaml" in msg and "selfhost.tpot_slo_s" in msg and "latency targets" in msg
+
+
+def test_peak_to_mean_measured_on_the_scenarios_trace_unless_stated(write_scenario):
+    from econ import peak_to_mean, trace_profile
+
+    sc = load_scenario(write_scenario("traffic:\n  profile: {value: servegen-m-small, source: x}\n"))
+    a = sc.assumptions["workload.peak_to_mean"]
+    assert a.origin == "traffic trace" and "servegen-m-small" in a.source
+    assert a.value == pytest.approx(peak_to_mean(trace_profile("servegen-m-small"), "1h"), abs=1e-4)
+    stated = write_scenario("traffic:\n  profile: {value: servegen-m-small, source: x}\n"
+                            "workload:\n  peak_to_mean: {value: 3.0, source: y}\n", "stated.yaml")
+    assert load_scenario(stated)["workload.peak_to_mean"] == 3.0
+    assert load_scenario(write_scenario("workload:\n  requests_per_day: {value: 5, source: y}\n", "s.yaml"))[
+        "workload.peak_to_mean"] == 1.9  # synthetic profile: the default, built from it
