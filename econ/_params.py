@@ -265,6 +265,11 @@ def _check_dist(dist: Any, value: Any, allowed: Any, where: str, unit: str | Non
     return {"kind": kind, **nums, "source": str(dist["source"]), "allowed": interval}
 
 
+def _set_in(shown: str, origin: str, leaf_origin: str) -> str:
+    """The file that set a leaf, as messages name it: the scenario file (``shown``) or the shared defaults."""
+    return shown if leaf_origin == origin else "params/_defaults.yaml"
+
+
 def _unknown_key(shown: str, key: str, valid: list[str]) -> ScenarioError:
     close = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
     if not close:  # compare the last part too, for typos in a key under the right section
@@ -362,7 +367,7 @@ def load_scenario(path: str | Path) -> Scenario:
 
     assumptions: dict[str, Assumption] = {}
     for key, leaf in merged.items():
-        where = f"{shown if leaf['origin'] == path.name else 'params/_defaults.yaml'}: '{key}'"
+        where = f"{_set_in(shown, path.name, leaf['origin'])}: '{key}'"
         value = _check_value(leaf["value"], leaf["allowed"], where, leaf.get("unit"))
         dist = _check_dist(leaf.get("dist"), value, leaf["allowed"], where, leaf.get("unit"))
         assumptions[key] = Assumption(
@@ -417,8 +422,7 @@ def _resolved_facts(shown: str, origin: str, a: dict[str, Assumption]) -> dict[s
         try:
             price = api_price(provider, model, a["prices.price_date"].value, a["workload.input_tokens_per_request"].value)
         except LookupError as exc:
-            where = a[f"{section}.model"]
-            file = shown if where.origin == origin else "params/_defaults.yaml"
+            file = _set_in(shown, origin, a[f"{section}.model"].origin)
             raise ScenarioError(f"{file}: '{section}.provider' / '{section}.model' = {provider!r} / {model!r}: {exc}") from None
         for key, attr in _PRICE_FIELDS.items():
             full = f"{section}.{key}"
@@ -451,9 +455,9 @@ def _traffic_facts(origin: str, a: dict[str, Assumption]) -> dict[str, Assumptio
     name, ptm = a["traffic.profile"].value, a["workload.peak_to_mean"]
     if name == "synthetic" or ptm.origin == origin:
         return {}
-    from ._traffic import peak_to_mean, trace_profile
+    from ._traffic import trace_peak_to_mean
 
-    value = round(float(peak_to_mean(trace_profile(name), "1h")), 4)
+    value = round(trace_peak_to_mean(name, "1h"), 4)
     dist = ptm.dist
     if dist is not None:  # the stated range, around the measured value when it holds it
         dist = {**dist, "mode": value} if dist["low"] <= value <= dist["high"] else None
@@ -462,34 +466,32 @@ def _traffic_facts(origin: str, a: dict[str, Assumption]) -> dict[str, Assumptio
         source=f"measured on the {name} trace (traffic.profile; econ/data/traces/ATTRIBUTION.md): busiest hour over the mean hour")}
 
 
-PRECISIONS = {2: "bf16", 1: "fp8", 0.5: "int4"}
-"""Weight precision of ``selfhost.bytes_per_param`` when the capacity model derives the throughput."""
-
-
 def _capacity_facts(shown: str, origin: str, a: dict[str, Assumption]) -> dict[str, Assumption]:
     """The model's size from the open-model catalog and, unless the scenario states a throughput, the replica's
     throughput and GPUs from the capacity model (`econ.serving_capacity`), each with its source."""
-    from ._capacity import model_spec, serving_capacity
+    from ._capacity import BYTES_PER_PARAM, model_spec, serving_capacity
 
     out: dict[str, Assumption] = {}
     model = a["selfhost.model"].value
     spec = model_spec(model)
-    where = lambda key: f"{shown if a[key].origin == origin else 'params/_defaults.yaml'}: '{key}'"  # noqa: E731
+    where = lambda key: f"{_set_in(shown, origin, a[key].origin)}: '{key}'"  # noqa: E731
     if a["selfhost.model_params_billion"].value is None:
         out["selfhost.model_params_billion"] = replace(
             a["selfhost.model_params_billion"], value=float(spec["params_total_billion"]), origin="model catalog",
             source=f"{spec['name']}: {spec['params_total_billion']:g}B parameters ({spec['source']})")
     if a["selfhost.replica_output_tokens_per_s"].value is not None:
         return out
+    precisions = {b: p for p, b in BYTES_PER_PARAM.items()}  # the weight precision of selfhost.bytes_per_param
     bpp = a["selfhost.bytes_per_param"].value
-    if bpp not in PRECISIONS:
+    if bpp not in precisions:
+        allowed = ", ".join(f"{b:g} ({p.upper()})" for b, p in precisions.items())
         raise ScenarioError(f"{where('selfhost.bytes_per_param')}: {bpp!r} is not allowed when the capacity model derives "
-                            "the throughput (selfhost.replica_output_tokens_per_s is null); expected 2 (BF16), 1 (FP8) "
-                            "or 0.5 (INT4), or state the throughput")
+                            f"the throughput (selfhost.replica_output_tokens_per_s is null); expected one of {allowed}, "
+                            "or state the throughput")
     ttft, tpot = a["selfhost.ttft_slo_s"].value, a["selfhost.tpot_slo_s"].value
     try:
         c = serving_capacity(model, a["selfhost.gpu"].value, a["workload.input_tokens_per_request"].value,
-                             a["workload.output_tokens_per_request"].value, PRECISIONS[bpp], None, ttft, tpot)
+                             a["workload.output_tokens_per_request"].value, precisions[bpp], None, ttft, tpot)
     except ValueError as exc:
         raise ScenarioError(f"{where('selfhost.model')}: {model!r} on {a['selfhost.gpu'].value}: {exc}") from None
     if c.output_tokens_per_s <= 0:
@@ -500,7 +502,7 @@ def _capacity_facts(shown: str, origin: str, a: dict[str, Assumption]) -> dict[s
     value = float(c.output_tokens_per_s)
     out["selfhost.replica_output_tokens_per_s"] = replace(
         a["selfhost.replica_output_tokens_per_s"], value=value, origin="capacity model",
-        source=(f"econ.serving_capacity: {spec['name']} at {PRECISIONS[bpp].upper()} on {c.gpus} × {c.gpu}, "
+        source=(f"econ.serving_capacity: {spec['name']} at {precisions[bpp].upper()} on {c.gpus} × {c.gpu}, "
                 f"{c.input_tokens:,.0f} in / {c.output_tokens:,.0f} out, {targets}: batch {c.batch} ({c.limited_by}); "
                 f"saturated {c.saturated_output_tokens_per_s:,.0f} tokens/s; calibrated on TensorRT-LLM runs "
                 "(econ/data/throughput_reference.yaml)"),

@@ -369,13 +369,10 @@ def build_report(scenario_paths: list[str] | None = None, jobs: int | None = Non
             return 1
     pages = notebooks()
     code = _code_digest()
-    todo = []
-    for sc in scenarios:
-        for nb in pages:
-            digest = inputs_digest(nb, sc, code)
-            if force or page_digest(OUTPUT_DIR / sc.name / f"{nb.stem}.html") != digest:
-                todo.append((sc, nb, digest))
-    index_stamp = hashlib.sha256("".join(sorted(inputs_digest(nb, sc, code) for sc in scenarios for nb in pages)).encode()
+    digests = {(sc.name, nb.stem): inputs_digest(nb, sc, code) for sc in scenarios for nb in pages}
+    todo = [(sc, nb, digests[sc.name, nb.stem]) for sc in scenarios for nb in pages
+            if force or page_digest(OUTPUT_DIR / sc.name / f"{nb.stem}.html") != digests[sc.name, nb.stem]]
+    index_stamp = hashlib.sha256("".join(sorted(digests.values())).encode()
                                  + "|".join(sc.name for sc in scenarios).encode()).hexdigest()
     fresh = (not todo and page_digest(OUTPUT_DIR / "index.html") == index_stamp
              and (OUTPUT_DIR / "summary.xlsx").exists())

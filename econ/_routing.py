@@ -87,6 +87,14 @@ def _arr(name: str, value, lo: float = -np.inf, hi: float = np.inf, allowed: str
     return a
 
 
+def _split_inputs(hard_share, router_auc, quality_floor, requests_per_month, router_usd_per_request):
+    """The scalar inputs of a split, checked: hard share, router AUC, quality floor, requests a month, router price."""
+    return (float(_arr("hard_share", hard_share, 0, 1)), float(_arr("router_auc", router_auc, 0.5, 1)),
+            float(_arr("quality_floor", quality_floor, 0, 1)),
+            float(_arr("requests_per_month", requests_per_month, 0, np.inf, "zero or more")),
+            float(_arr("router_usd_per_request", router_usd_per_request, 0, np.inf, "zero or more")))
+
+
 def _check_class_qualities(open_easy, open_hard, premium_easy, premium_hard):
     qe_o, qh_o = _arr("open_quality_easy", open_easy, 0, 1), _arr("open_quality_hard", open_hard, 0, 1)
     qe_p, qh_p = _arr("premium_quality_easy", premium_easy, 0, 1), _arr("premium_quality_hard", premium_hard, 0, 1)
@@ -674,11 +682,8 @@ def optimal_split(destinations, hard_share, router_auc, quality_floor, requests_
     (0.2415, 3173.44, 10000.0, 0.6827)
     """
     d = _table(destinations)
-    h = float(_arr("hard_share", hard_share, 0, 1))
-    auc = float(_arr("router_auc", router_auc, 0.5, 1))
-    floor = float(_arr("quality_floor", quality_floor, 0, 1))
-    r = float(_arr("requests_per_month", requests_per_month, 0, np.inf, "zero or more"))
-    router_usd = float(_arr("router_usd_per_request", router_usd_per_request, 0, np.inf, "zero or more"))
+    h, auc, floor, r, router_usd = _split_inputs(hard_share, router_auc, quality_floor, requests_per_month,
+                                                 router_usd_per_request)
     dp = dprime_from_auc(auc)
     rows = _allowed_rows(d, only)
     sol = _best(d, h, dp, floor, r, router_usd, rows)
@@ -752,11 +757,8 @@ def routed_split(destinations, hard_share, router_auc, quality_floor, requests_p
     1.0
     """
     d = _table(destinations)
-    h = float(_arr("hard_share", hard_share, 0, 1))
-    auc = float(_arr("router_auc", router_auc, 0.5, 1))
-    floor = float(_arr("quality_floor", quality_floor, 0, 1))
-    r = float(_arr("requests_per_month", requests_per_month, 0, np.inf, "zero or more"))
-    router_usd = float(_arr("router_usd_per_request", router_usd_per_request, 0, np.inf, "zero or more"))
+    h, auc, floor, r, router_usd = _split_inputs(hard_share, router_auc, quality_floor, requests_per_month,
+                                                 router_usd_per_request)
     rows = _allowed_rows(d, only)
     lv = _levels(d)[rows]
     if len(set(lv)) > 2:
@@ -877,11 +879,9 @@ def cost_by_split(destinations, hard_share, router_auc, quality_floor, requests_
     [1000.0, 5600.0, 10000.0]
     """
     d = _table(destinations)
-    h = float(_arr("hard_share", hard_share, 0, 1))
-    dp = dprime_from_auc(float(_arr("router_auc", router_auc, 0.5, 1)))
-    floor = float(_arr("quality_floor", quality_floor, 0, 1))
-    r = float(_arr("requests_per_month", requests_per_month, 0, np.inf, "zero or more"))
-    router_usd = float(_arr("router_usd_per_request", router_usd_per_request, 0, np.inf, "zero or more"))
+    h, auc, floor, r, router_usd = _split_inputs(hard_share, router_auc, quality_floor, requests_per_month,
+                                                 router_usd_per_request)
+    dp = dprime_from_auc(auc)
     if int(points) < 2:
         raise ValueError(f"points must be 2 or more, got {points!r}.")
     rows = list(range(len(d)))

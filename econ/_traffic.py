@@ -16,6 +16,7 @@ import difflib
 import os
 import re
 from collections.abc import Mapping, Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ __all__ = [
     "trace_names",
     "trace_path",
     "trace_profile",
+    "trace_peak_to_mean",
     "read_requests",
     "read_rate_series",
     "synthetic_profile",
@@ -148,6 +150,18 @@ def trace_profile(name: str, freq: str | None = None) -> pd.DataFrame:
                          "and measure coarser windows with peak_to_mean(profile, window)")
     return read_rate_series(path, time="window_start_s", requests_per_s="req_per_s",
                             input_tokens_per_s="input_tok_per_s", output_tokens_per_s="output_tok_per_s")
+
+
+@cache
+def trace_peak_to_mean(name: str, window: str | None = None) -> float:
+    """`peak_to_mean` of a shipped trace [ratio], read once per process (the files ship with the kit).
+
+    Examples
+    --------
+    >>> round(trace_peak_to_mean("servegen-m-large", "1h"), 2)
+    1.86
+    """
+    return float(peak_to_mean(trace_profile(name), window))
 
 
 # --------------------------------------------------------------------------------------------------- readers
@@ -1210,16 +1224,18 @@ def provisioning_timeline_from_scenario(scenario, kw: Mapping[str, Any] | None =
 
 def provisioning_view(table: pd.DataFrame) -> pd.DataFrame:
     """`provisioning_table` formatted for reading: one row per policy, money as dollars, shares as percentages."""
+    from ._costs import HOURS_PER_MONTH
     from ._views import pct, usd
 
+    per_month = HOURS_PER_MONTH / table["hours"]
     return pd.DataFrame({
         "policy": table["policy_name"],
         "replicas (mean / max)": [f"{a:,.2f} / {b:,.0f}" for a, b in zip(table["replicas_mean"], table["replicas_max"])],
-        "GPU-hours a month": (table["gpu_hours"] * 730.0 / table["hours"]).map("{:,.0f}".format),
+        "GPU-hours a month": (table["gpu_hours"] * per_month).map("{:,.0f}".format),
         "utilization": table["utilization"].map(pct),
         "served within capacity": table["served_share"].map(lambda x: f"{x:.2%}"),
-        "overflow": [f"to the API: {usd(u * 730.0 / h)}/month" if t == "api" else f"queued, longest wait {w:,.1f} min"
-                     for t, u, h, w in zip(table["overflow_to"], table["overflow_usd"], table["hours"], table["max_wait_minutes"])],
+        "overflow": [f"to the API: {usd(u * m)}/month" if t == "api" else f"queued, longest wait {w:,.1f} min"
+                     for t, u, m, w in zip(table["overflow_to"], table["overflow_usd"], per_month, table["max_wait_minutes"])],
         "GPUs + overflow a month": table["total_usd_per_month"].map(usd),
         "per million tokens": table["usd_per_mtok"].map(usd),
     })
@@ -1227,15 +1243,17 @@ def provisioning_view(table: pd.DataFrame) -> pd.DataFrame:
 
 def provisioning_summary(table: pd.DataFrame):
     """Sentences comparing the provisioning policies, every figure computed from `provisioning_table`."""
+    from ._costs import HOURS_PER_MONTH
     from ._views import Markdown, pct, usd
 
     t = table.set_index("policy")
     best = table.loc[table["total_usd_per_month"].idxmin()]
     lines = []
     for policy, r in t.iterrows():
-        over = (f"{usd(r['overflow_usd'] * 730.0 / r['hours'])} a month of overflow to the API"
+        per_month = HOURS_PER_MONTH / r["hours"]
+        over = (f"{usd(r['overflow_usd'] * per_month)} a month of overflow to the API"
                 if r["overflow_to"] == "api" else f"queued overflow waiting up to {r['max_wait_minutes']:,.1f} minutes")
-        lines.append(f"- **{r['policy_name']}**: {r['gpu_hours'] * 730.0 / r['hours']:,.0f} GPU-hours a month at "
+        lines.append(f"- **{r['policy_name']}**: {r['gpu_hours'] * per_month:,.0f} GPU-hours a month at "
                      f"{pct(r['utilization'])} utilization, {r['served_share']:.2%} of demand served within capacity, "
                      f"{over}; {usd(r['total_usd_per_month'])} a month, {usd(r['usd_per_mtok'])} per million tokens.")
     fixed = t.loc["fixed"] if "fixed" in t.index else None

@@ -122,11 +122,12 @@ def assumptions_table(scenario, *sections: str) -> pd.DataFrame:
         Sections beyond the cost model's (`COST_SECTIONS`) that the analysis also reads, e.g. ``"traffic"``;
         ``"all"`` lists every assumption of the scenario.
     """
-    shown = None if "all" in sections else set(COST_SECTIONS) | set(sections)
-    unknown = set(sections) - {"all"} - {a.key.split(".")[0] for a in scenario.assumptions.values()}
+    present = {a.key.split(".")[0] for a in scenario.assumptions.values()}
+    unknown = set(sections) - {"all"} - present
     if unknown:
         raise ValueError(f"sections {sorted(unknown)} are not in the scenario; expected section names such as "
-                         f"{', '.join(sorted({a.key.split('.')[0] for a in scenario.assumptions.values()}))}")
+                         f"{', '.join(sorted(present))}")
+    shown = None if "all" in sections else set(COST_SECTIONS) | set(sections)
     return pd.DataFrame(
         [
             {"assumption": a.key, "value": _fmt_value(a.value), "unit": a.unit or "", "source": a.source,
