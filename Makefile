@@ -8,7 +8,7 @@ READY  := $(VENV)/.ready
 KERNEL := llm-econ
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lab report test bench validate clean distclean
+.PHONY: help setup lab report test fuzz bench validate clean distclean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -36,6 +36,9 @@ report: $(READY) ## validate the scenarios, then render every notebook for each 
 
 test: $(READY) ## unit, property and docstring tests, and nbval over the committed notebooks
 	$(PY) -m pytest
+
+fuzz: $(READY) ## property tests and fuzzers with fresh random examples, many more of them (not deterministic)
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests -x -q
 
 bench: $(READY) ## print the benchmark figures (report, Monte Carlo, Sobol, reading a 50M-row log)
 	$(PY) -m benchmarks

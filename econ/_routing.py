@@ -63,7 +63,19 @@ __all__ = [
 _BISECTIONS = 64
 """Halvings of [0, 1] in the bisections: 2^-64 ≈ 5e-20, below the spacing of doubles near 1."""
 _TOL = 1e-9
-"""Tolerance on a quality floor and on shares summing to one [probability, fraction]."""
+"""Tolerance on shares summing to one and on capacity limits [fraction]."""
+_FLOOR_TOL = 1e-12
+"""Tolerance on a quality floor [probability]: rounding in the quality formulas, nothing more."""
+
+
+def meets_floor(quality, floor):
+    """Whether a quality reaches the floor: the one rule every split, chart and table applies [bool array].
+
+    A quality counts as meeting the floor when it is at least ``floor - 1e-12`` (rounding only): the optimizer's
+    smallest premium share, the cost chart's feasible splits and the plan tables all use this test, so they cannot
+    disagree.
+    """
+    return np.asarray(quality, float) >= np.asarray(floor, float) - _FLOOR_TOL
 CLAIM9_PREMIUM_SHARE = (0.10, 0.20)
 """Claim 9 (Lyceum): 10-20 % of traffic on premium APIs, 80-90 % on self-hosted open models [fraction]."""
 CLAIM19_SAVINGS = (0.30, 0.50)
@@ -243,7 +255,7 @@ def _strong_share_needed(floor, h, dprime, qe_w, qh_w, qe_s, qh_s):
         perfect = np.where((gap > h * dh) & (de <= 0), np.inf, perfect)
     s = np.where(np.isinf(dprime), perfect, s)
     reach = q0 + (1 - h) * de + h * dh
-    return np.where(reach < floor - _TOL, np.inf, np.clip(s, 0.0, 1.0))
+    return np.where(~meets_floor(reach, floor), np.inf, np.clip(s, 0.0, 1.0))
 
 
 def call_performance_threshold(recovered_fraction, hard_share, router_auc, open_quality_easy, open_quality_hard,
@@ -284,7 +296,7 @@ def call_performance_threshold(recovered_fraction, hard_share, router_auc, open_
                                                     premium_quality_hard)
     h = _arr("hard_share", hard_share, 0, 1)
     q_open, q_prem = (1 - h) * qe_o + h * qh_o, (1 - h) * qe_p + h * qh_p
-    s = _strong_share_needed(q_open + x * (q_prem - q_open) - 1e-12, h, dprime_from_auc(router_auc),
+    s = _strong_share_needed(q_open + x * (q_prem - q_open) - _FLOOR_TOL, h, dprime_from_auc(router_auc),
                              qe_o, qh_o, qe_p, qh_p)
     return np.where(x <= 0, 0.0, s)
 
@@ -519,10 +531,10 @@ def _solve_subset(d, idx, h, dp, floor, r, router_usd):
         strong = by_cost([j for j in idx if lv[j] == levels[-1]]) if len(levels) == 2 else []
         lo, hi = max(0.0, 1.0 - cap[weak].sum()), min(1.0, cap[strong].sum()) if strong else 0.0
         if not strong:
-            need = 0.0 if (1 - h) * qe[weak[0]] + h * qh[weak[0]] >= floor - _TOL else np.inf
+            need = 0.0 if meets_floor((1 - h) * qe[weak[0]] + h * qh[weak[0]], floor) else np.inf
         else:
             w, s_ = weak[0], strong[0]
-            need = float(_strong_share_needed(floor - 1e-12, h, dp, qe[w], qh[w], qe[s_], qh[s_]))
+            need = float(_strong_share_needed(floor - _FLOOR_TOL, h, dp, qe[w], qh[w], qe[s_], qh[s_]))
         start = max(need, lo)
         if start > hi + _TOL:
             return None
@@ -556,7 +568,7 @@ def _solve_subset(d, idx, h, dp, floor, r, router_usd):
         )
         x = np.clip(res.x, 0.0, cap[idx])
         x = x / x.sum()
-        if quality(x) >= floor - 1e-7 and (best is None or x @ c[idx] < best @ c[idx]):
+        if meets_floor(quality(x), floor) and (best is None or x @ c[idx] < best @ c[idx]):
             best = x
     if best is None:
         return None
@@ -718,7 +730,7 @@ def _make_plan(d, rows, shares, h, auc, floor, r, router_usd) -> RoutingPlan:
         all_premium_quality=float(prem_q),
         all_open_usd=float(open_usd),
         all_open_quality=float(open_q),
-        all_open_meets_floor=bool(open_q >= floor - 1e-7),
+        all_open_meets_floor=bool(meets_floor(open_q, floor)),
         savings_vs_premium_usd=float(prem_usd - cost),
         savings_vs_premium=float((prem_usd - cost) / prem_usd) if prem_usd > 0 else np.nan,
         hard_share=h,
@@ -772,7 +784,7 @@ def routed_split(destinations, hard_share, router_auc, quality_floor, requests_p
         return optimal_split(d, h, auc, floor, r, router_usd, only)
     w, p = weak[0], prem[0]
     qe, qh = d["quality_easy"].to_numpy(), d["quality_hard"].to_numpy()
-    need = float(_strong_share_needed(floor - 1e-12, h, dprime_from_auc(auc), qe[w], qh[w], qe[p], qh[p]))
+    need = float(_strong_share_needed(floor - _FLOOR_TOL, h, dprime_from_auc(auc), qe[w], qh[w], qe[p], qh[p]))
     s = max(need, 1.0 - cap[weak].sum())
     if s > cap[prem].sum() + _TOL:
         raise ValueError(f"quality_floor {floor:g} is out of reach of the destinations allowed.")
@@ -805,7 +817,7 @@ def routing_plan_table(plan: RoutingPlan) -> pd.DataFrame:
             ("all open", plan.all_open_usd, plan.all_open_quality, 0.0)]
     t = pd.DataFrame(rows, columns=["option", "monthly_usd", "quality", "premium_share"])
     t = t[np.isfinite(t["monthly_usd"])].reset_index(drop=True)
-    t["meets_floor"] = t["quality"] >= plan.quality_floor - 1e-7
+    t["meets_floor"] = meets_floor(t["quality"], plan.quality_floor)
     t["savings_vs_premium_usd"] = plan.all_premium_usd - t["monthly_usd"]
     t["savings_vs_premium"] = t["savings_vs_premium_usd"] / plan.all_premium_usd
     return t
@@ -894,7 +906,7 @@ def cost_by_split(destinations, hard_share, router_auc, quality_floor, requests_
     by_dest, router = _costs(d, shares, r, router_usd)
     quality = _quality(d["quality_easy"].to_numpy(), d["quality_hard"].to_numpy(), shares, h, dp)
     total = by_dest.sum(-1) + router
-    cols = {"total_monthly_usd": total, "quality": quality, "meets_floor": quality >= floor - 1e-7}
+    cols = {"total_monthly_usd": total, "quality": quality, "meets_floor": meets_floor(quality, floor)}
     frames = [pd.DataFrame({"premium_share": s, "destination": name, "share": shares[:, j], "monthly_usd": by_dest[:, j],
                             **cols}) for j, name in enumerate(d["destination"])]
     frames.append(pd.DataFrame({"premium_share": s, "destination": "router", "share": np.nan, "monthly_usd": router, **cols}))
@@ -1339,7 +1351,7 @@ def hybrid_claims_grid(destinations, requests_per_month, hard_share, router_auc,
         for h in np.atleast_1d(_arr("hard_share", hard_share, 0, 1)).ravel():
             q_open, q_prem = (1 - h) * qe[w] + h * qh[w], (1 - h) * qe[p] + h * qh[p]
             for a in np.atleast_1d(_arr("router_auc", router_auc, 0.5, 1)).ravel():
-                plan = routed_split(d, h, a, q_open + x * (q_prem - q_open) - 1e-12, requests_per_month,
+                plan = routed_split(d, h, a, q_open + x * (q_prem - q_open), requests_per_month,
                                     router_usd_per_request, only)
                 out.append((h, a, plan.premium_share, 1 - plan.premium_share, plan.monthly_usd, plan.all_premium_usd,
                             plan.savings_vs_premium))

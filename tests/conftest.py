@@ -1,4 +1,19 @@
+"""Shared fixtures, and the hypothesis profiles: ``make test`` is deterministic, ``make fuzz`` explores at random.
+
+The profile is chosen by the environment variable ``HYPOTHESIS_PROFILE`` (``ci`` unless set): ``ci`` derandomizes
+every property test (the same examples on every run, no example database), so a test suite that passes passes
+again; ``fuzz`` (``make fuzz``) draws new random examples each run and runs the unbounded fuzzers longer.
+"""
+
+import os
+
 import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True)
+settings.register_profile("fuzz", derandomize=False, database=None, deadline=None, max_examples=2_000,
+                          suppress_health_check=[HealthCheck.too_slow], print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 from econ import PARAMS_DIR, load_scenario
 

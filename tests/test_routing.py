@@ -247,3 +247,21 @@ def test_optimum_meets_the_floor_and_beats_every_split_on_the_cost_chart(h, a, x
     chart = cost_by_split(d, h, a, floor, 1e6, 1e-5, points=41)
     feasible = chart[chart["meets_floor"]].groupby("premium_share")["total_monthly_usd"].first()
     assert plan.monthly_usd <= feasible.min() + 1e-6
+
+
+def test_optimizer_and_cost_chart_apply_one_floor_rule():
+    """The case hypothesis found (issue 14): a floor 1e-7 of the way from all-open to all-premium. All-open misses
+    it by 6e-8, so both the optimizer and the cost chart must buy premium traffic: the optimizer its 5e-8 with the
+    premium's $100 fixed cost, and the chart must not count the all-open split ($0) as meeting the floor."""
+    h, a, x, c_open, fixed, cap = 0.5, 1.0, 1e-07, 0.00390625, 0.0, 1.0
+    d = routing_destinations(["fleet", "managed", "premium"], [0.0, c_open, 0.01], [0.95, 0.95, 0.97],
+                             [0.40, 0.40, 0.90], [fixed, 100, 100], [cap, 1, 1])
+    q_open, q_prem = (1 - h) * 0.95 + h * 0.40, (1 - h) * 0.97 + h * 0.90
+    floor = q_open + x * (q_prem - q_open)
+    plan = optimal_split(d, h, a, floor, 1e6, 1e-5)
+    chart = cost_by_split(d, h, a, floor, 1e6, 1e-5, points=41)
+    at_zero = chart[chart["premium_share"] == 0.0]
+    assert not at_zero["meets_floor"].any()
+    assert plan.premium_share > 0
+    feasible = chart[chart["meets_floor"]].groupby("premium_share")["total_monthly_usd"].first()
+    assert plan.monthly_usd <= feasible.min() + 1e-6
