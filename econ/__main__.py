@@ -15,7 +15,8 @@ def main(argv: list[str] | None = None) -> int:
     rep.add_argument("--scenarios", nargs="*", help="scenario files (default: every params/*.yaml)")
     rep.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
     rep.add_argument("--force", action="store_true", help="render every page, even those whose inputs did not change")
-    rep.add_argument("--no-open", action="store_true", help="do not open the index in a browser (opened where a desktop is)")
+    rep.add_argument("--no-open", action="store_true",
+                     help="do not open the index in a browser (it opens where there is a desktop)")
     args = parser.parse_args(argv)
 
     if args.command == "validate":

@@ -24,15 +24,17 @@ from pathlib import Path
 __all__ = ["offline_page", "chart_count", "STATIC_FILE"]
 
 _CDN_SCRIPT = re.compile(r'<script[^>]*\bsrc="https?://[^"]*"[^>]*>\s*</script>\s*', re.I)
-_MATHJAX = re.compile(r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->\s*", re.S)  # MathJax itself is a CDN script
-_MERMAID = re.compile(r'<script type="module">(?:(?!</script>).)*?mermaid(?:(?!</script>).)*</script>\s*(?:<!-- End of mermaid configuration -->\s*)?', re.S)  # imports from a CDN
+# the template's MathJax configuration (MathJax itself is a CDN script) and its mermaid loader (imports from a CDN)
+_MATHJAX = re.compile(r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->\s*", re.S)
+_MERMAID = re.compile(r'<script type="module">(?:(?!</script>).)*?mermaid(?:(?!</script>).)*</script>\s*'
+                      r"(?:<!-- End of mermaid configuration -->\s*)?", re.S)
 _STYLE = re.compile(r"<style[^>]*>(.*?)</style>\s*", re.S)
 _VERSION = re.compile(r'maybeLoadScript\("(vega|vega-lite|vega-embed)", "([^"]+)"\)')
 _CHART = re.compile(r'<div id="altair-viz-[0-9a-f]{32}"></div>')
 STATIC_FILE = re.compile(r"_static/([\w.-]+-([0-9a-f]{16})\.(?:css|js))")
 """A reference to a shared file in a page; group 1 is its name, group 2 the start of its content's sha256."""
 
-_SVG_BY_DEFAULT = """(function (embed) {  // charts as SVG unless a chart says otherwise: vector in print, text measurable
+_SVG_BY_DEFAULT = """(function (embed) {  // charts as SVG unless a chart says otherwise: vector on paper, text measurable
   window.vegaEmbed = Object.assign(function (el, spec, opt) {
     return embed(el, spec, Object.assign({renderer: "svg"}, opt));
   }, embed);

@@ -223,7 +223,8 @@ def _declares(nb, name: str) -> bool:
 
 
 def render(nb: Path, scenario_file: Path, out_dir: Path, digest: str = _ZERO, reuse_kernel: bool = False,
-           artifacts_dir: Path | None = None, pages: list[Path] | None = None, published_dir: Path | None = None) -> Path:
+           artifacts_dir: Path | None = None, pages: list[Path] | None = None,
+           published_dir: Path | None = None) -> Path:
     """Execute ``nb`` for the scenario with papermill; write ``out_dir/<nb>.ipynb`` and the offline ``.html``.
 
     The page gets a navigation bar over ``pages`` (default: every notebook), the report's print styles, its shared
@@ -306,7 +307,8 @@ def _worker_init(parent: int, notebook_dir: str) -> None:
     import papermill  # noqa: F401
 
 
-def _render_job(nb: str, scenario_file: str, out_dir: str, digest: str, pages: list[str], published_dir: str) -> str | None:
+def _render_job(nb: str, scenario_file: str, out_dir: str, digest: str, pages: list[str],
+                published_dir: str) -> str | None:
     """Worker: render one page in the worker's kernel; return None, or the error message (exceptions may not
     pickle)."""
     try:
@@ -636,9 +638,9 @@ def print_pdf(page: Path, pdf: Path, paper: str = "A4", timeout_s: float = 180) 
         size = f"<style>@page{{size:{PAPER[paper]}}}</style>"
         copy.write_text(page.read_text(encoding="utf-8").replace("</head>", size + "</head>", 1), encoding="utf-8")
         subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                        "--disable-background-networking", "--proxy-server=127.0.0.1:9", f"--user-data-dir={tmp}/profile",
-                        "--virtual-time-budget=15000", "--no-pdf-header-footer", f"--print-to-pdf={Path(pdf).resolve()}",
-                        copy.as_uri()], check=True, capture_output=True, timeout=timeout_s)
+                        "--disable-background-networking", "--proxy-server=127.0.0.1:9",
+                        f"--user-data-dir={tmp}/profile", "--virtual-time-budget=15000", "--no-pdf-header-footer",
+                        f"--print-to-pdf={Path(pdf).resolve()}", copy.as_uri()], check=True, capture_output=True, timeout=timeout_s)
     return pdf_page_count(Path(pdf).read_bytes())
 
 
@@ -799,20 +801,22 @@ def _stop_workers(pool, graceful: bool) -> None:
     pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _duplicates(files: list[Path]) -> str | None:
+def _name_problem(files: list[Path]) -> str | None:
+    """Why these scenario files cannot be rendered together (their pages go to ``outputs/<file name>/``), or None."""
     seen: dict[str, Path] = {}
     for f in files:
         if f.stem[:1] in ("_", "."):
-            return (f"scenario file {f}: names starting with '_' or '.' are reserved for the kit (params/_defaults.yaml, "
-                    "outputs/_static/); rename the file")
-        if f.stem in seen:
-            return (f"two scenarios are named '{f.stem}': {seen[f.stem]} and {f}. A scenario's pages go to "
+            return (f"scenario file {f}: names starting with '_' or '.' are reserved for the kit "
+                    "(params/_defaults.yaml, outputs/_static/); rename the file")
+        if f.stem.casefold() in seen:  # casefold: outputs/ may be on a case-insensitive disk
+            return (f"two scenarios are named '{f.stem}': {seen[f.stem.casefold()]} and {f}. A scenario's pages go to "
                     f"outputs/{f.stem}/, so scenario file names must differ; rename one of them")
-        seen[f.stem] = f
+        seen[f.stem.casefold()] = f
     return None
 
 
-def _publish(tmp: Path, plan: _Plan, rendered: dict[str, list[str]], records: dict[str, dict], pages: list[Path]) -> None:
+def _publish(tmp: Path, plan: _Plan, rendered: dict[str, list[str]], records: dict[str, dict],
+             pages: list[Path]) -> None:
     """Move what ``tmp`` holds into ``outputs/``: shared files first, then each scenario's files and pages (its
     record last), then the workbook and the index (last: it links the rest); remove the folders of removed
     scenarios, the pages of removed notebooks and the shared files no page references any more."""
@@ -865,7 +869,7 @@ def build_report(scenario_paths: list[str] | None = None, jobs: int | None = Non
     """
     files = list(dict.fromkeys(Path(p) for p in scenario_paths)) if scenario_paths else scenario_files()
     files = list({f.resolve(): f for f in files}.values())  # the same file named twice is one scenario
-    problem = _duplicates(files)
+    problem = _name_problem(files)
     if problem:
         print(f"error: {problem}.\nNothing was rendered; outputs/ is unchanged.", file=sys.stderr)
         return 1
@@ -923,7 +927,8 @@ def _build(plan: _Plan, jobs: int | None) -> int:
             from multiprocessing import get_context
 
             workers = max(1, min(jobs or os.cpu_count() or 1, len(plan.todo)))
-            print(f"rendering {len(plan.todo)} of {len(plan.run) * len(pages)} pages with {workers} worker(s)", flush=True)
+            print(f"rendering {len(plan.todo)} of {len(plan.run) * len(pages)} pages with {workers} worker(s)",
+                  flush=True)
             pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_worker_init,
                                        initargs=(os.getpid(), str(NOTEBOOK_DIR)))
             futures = {pool.submit(_render_job, str(nb), str(plan.run[name]), str(tmp / name), digest,
@@ -960,8 +965,8 @@ def _build(plan: _Plan, jobs: int | None) -> int:
         _publish(tmp, plan, rendered, records, pages)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"report: {OUTPUT_DIR / 'index.html'} and summary.xlsx ({len(scenarios)} scenarios × {len(pages)} notebooks, "
-          f"{len(plan.todo)} pages rendered)")
+    print(f"report: {OUTPUT_DIR / 'index.html'} and summary.xlsx ({len(scenarios)} scenarios × {len(pages)} "
+          f"notebooks, {len(plan.todo)} pages rendered)")
     return 0
 
 
