@@ -17,7 +17,7 @@ _sys.modules.setdefault("rfc3987_syntax", None)
 __version__ = "0.1.0"
 
 _API = {
-    "_breakeven": ("Breakeven", "breakeven_tokens_per_day", "cost_vs_volume"),
+    "_breakeven": ("Breakeven", "breakeven_tokens_per_day", "cheaper_intervals", "cost_vs_volume"),
     "_capacity": (
         "Capacity", "calibration_chart", "calibration_table", "capacity_from_scenario", "capacity_summary",
         "decode_step_seconds", "decode_tokens_per_s", "gpus_for_model", "kv_bytes_per_token", "model_names",
@@ -31,8 +31,8 @@ _API = {
         "claims_summary", "claims_view",
     ),
     "_costs": (
-        "HOURS_PER_MONTH", "OPTIONS", "api_usage_usd_per_request", "compare", "effective_usd_per_mtok",
-        "gpus_per_replica", "option_costs", "replicas_needed",
+        "HOURS_PER_MONTH", "OPTIONS", "api_usage_usd_per_request", "compare", "effective_usd_per_mtok", "option_costs",
+        "replicas_needed",
     ),
     "_finetune": (
         "ARMS", "breakeven_redo_share", "claim10_case", "claim10_figures", "cumulative_cost_usd", "finetune_arms",
@@ -41,6 +41,10 @@ _API = {
         "payback_sensitivity", "payback_sensitivity_chart", "payback_table", "payback_view", "poisson_cache_hit_rate",
         "prefill_decode_cost_ratio", "prefill_scaled_requests_per_s", "prompt_usd_per_request", "pv_cost_usd",
         "redo_usd_per_month", "training_gpu_hours", "training_usd", "winner_by_volume",
+    ),
+    "_fleet": ("FleetCandidates", "fleet_candidates", "size_fleet"),
+    "_pipeline": (
+        "Decision", "Fleet", "PlanResult", "decide", "decision", "flip_points", "load_decision", "plan_costs",
     ),
     "_params": ("PARAMS_DIR", "Assumption", "Scenario", "ScenarioError", "load_scenario", "scenario_files"),
     "_prices": ("ApiPrice", "api_price", "price_catalog_version"),
@@ -74,8 +78,8 @@ _API = {
         "task_prices_from_scenario", "trace_names", "trace_path", "trace_profile", "traffic_from_scenario",
     ),
     "_views": (
-        "HTML", "Markdown", "assumptions_table", "assumptions_view", "comparison_view", "recommendation",
-        "scenario_header", "summary_markdown",
+        "HTML", "Markdown", "assumptions_table", "assumptions_view", "comparison_view", "decision_header",
+        "decision_sentence", "fleet_sentence", "scenario_header", "summary_markdown",
     ),
 }
 """The public names, by the module (``econ/<module>.py``) that defines them."""

@@ -54,8 +54,13 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import quote
 
+from typing import TYPE_CHECKING
+
 from ._offline import STATIC_FILE, offline_page
 from ._params import DEFAULTS_FILE, PARAMS_DIR, PROJECT_DIR, Scenario, ScenarioError, load_scenario, scenario_files
+
+if TYPE_CHECKING:  # the decision's module imports the numeric stack: not for a report with nothing to do
+    from ._pipeline import Decision
 
 NOTEBOOK_DIR = PROJECT_DIR / "notebooks"
 OUTPUT_DIR = PROJECT_DIR / "outputs"
@@ -223,15 +228,16 @@ def _declares(nb, name: str) -> bool:
 
 
 def render(nb: Path, scenario_file: Path, out_dir: Path, digest: str = _ZERO, reuse_kernel: bool = False,
-           artifacts_dir: Path | None = None, pages: list[Path] | None = None,
-           published_dir: Path | None = None) -> Path:
+           files: list[Path] = (), pages: list[Path] | None = None, published_dir: Path | None = None) -> Path:
     """Execute ``nb`` for the scenario with papermill; write ``out_dir/<nb>.ipynb`` and the offline ``.html``.
 
     The page gets a navigation bar over ``pages`` (default: every notebook), the report's print styles, its shared
     files in ``out_dir/../_static/`` and its stamp (``digest``, see `page_digest`). With ``reuse_kernel`` the
     notebook runs in this process's long-lived kernel (see `_worker_kernel`), with its namespace reset first;
-    otherwise in a fresh kernel. ``artifacts_dir`` (the scenario's per-scenario files) is passed to notebooks that
-    declare that parameter; the executed ``.ipynb`` names ``published_dir`` instead (where the report moves them).
+    otherwise in a fresh kernel. Each of ``files`` (the scenario's per-scenario files, see `_scenario_artifacts`),
+    say ``decision.json``, is passed to a notebook that declares the parameter named after it, ``decision_file``
+    (a path relative to the notebook); the executed ``.ipynb`` names it in ``published_dir``, where the report moves
+    it, rather than in the report's temporary folder.
     """
     import nbformat
     import papermill
@@ -242,8 +248,11 @@ def render(nb: Path, scenario_file: Path, out_dir: Path, digest: str = _ZERO, re
     source = nbformat.read(nb, as_version=4)
     rel = lambda p: Path(os.path.relpath(Path(p).resolve(), nb.parent.resolve())).as_posix()  # noqa: E731
     parameters = {"scenario_file": rel(scenario.file)}
-    if artifacts_dir is not None and _declares(source, "artifacts_dir"):
-        parameters["artifacts_dir"] = rel(artifacts_dir)
+    published = {}
+    for f in map(Path, files):
+        if _declares(source, f"{f.stem}_file"):
+            parameters[f"{f.stem}_file"] = rel(f)
+            published[f"{f.stem}_file"] = rel(Path(published_dir or f.parent) / f.name)
     extra = {}
     if reuse_kernel:
         source.cells.insert(0, nbformat.v4.new_code_cell(_RESET))
@@ -252,13 +261,12 @@ def render(nb: Path, scenario_file: Path, out_dir: Path, digest: str = _ZERO, re
                                         progress_bar=False, log_output=False, **extra)
     result.cells = [c for c in result.cells if c.source != _RESET]
     result.metadata.papermill["input_path"] = rel(nb)  # not the whole source notebook, which papermill stores
-    if "artifacts_dir" in parameters and published_dir is not None:  # not the report's temporary folder
-        published = rel(published_dir)
-        result.metadata.papermill["parameters"]["artifacts_dir"] = published
+    for name, path in published.items():  # where the file is published, not the report's temporary folder
+        result.metadata.papermill["parameters"][name] = path
         for c in result.cells:
             if "injected-parameters" in c.metadata.get("tags", []):
-                c.source = c.source.replace(repr(parameters["artifacts_dir"]), repr(published))
-                c.source = c.source.replace(json.dumps(parameters["artifacts_dir"]), json.dumps(published))
+                for quoted in (repr, json.dumps):
+                    c.source = c.source.replace(quoted(parameters[name]), quoted(path))
     executed = nbformat.writes(result).encode()
     (out_dir / nb.name).write_bytes(executed)
     exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
@@ -307,12 +315,12 @@ def _worker_init(parent: int, notebook_dir: str) -> None:
     import papermill  # noqa: F401
 
 
-def _render_job(nb: str, scenario_file: str, out_dir: str, digest: str, pages: list[str],
+def _render_job(nb: str, scenario_file: str, out_dir: str, digest: str, files: list[str], pages: list[str],
                 published_dir: str) -> str | None:
     """Worker: render one page in the worker's kernel; return None, or the error message (exceptions may not
     pickle)."""
     try:
-        render(Path(nb), Path(scenario_file), Path(out_dir), digest, reuse_kernel=True, artifacts_dir=Path(out_dir),
+        render(Path(nb), Path(scenario_file), Path(out_dir), digest, reuse_kernel=True, files=[Path(f) for f in files],
                pages=[Path(p) for p in pages], published_dir=Path(published_dir))
     except Exception as exc:  # papermill raises its own error type with the cell's traceback
         return getattr(exc, "evalue", None) or (str(exc).strip().splitlines() or [repr(exc)])[-1]
@@ -322,17 +330,21 @@ def _render_job(nb: str, scenario_file: str, out_dir: str, digest: str, pages: l
 # --- per-scenario data, computed once in the main process --------------------------------------------------------
 
 def _scenario_artifacts(scenario: Scenario, folder: Path) -> list[Path]:
-    """Compute what every page of ``scenario`` may read (e.g. its decision), write it into ``folder``, return the
-    files written.
+    """Compute what every page of ``scenario`` reads, write it into ``folder``, return the files written: its
+    decision (`econ.decide`), ``decision.json``.
 
     Called once per scenario in the main process, after validation and before its pages render, whenever the
     scenario's inputs (`scenario_digest`) changed or one of its pages renders. ``folder`` is the scenario's folder
     in the report's temporary folder: the files are published beside the pages (``outputs/<scenario>/``) and
-    checked like them (a missing or altered file is computed again). Each notebook that declares the parameter
-    ``artifacts_dir`` receives that folder's path (relative to ``notebooks/``). The index and the workbook are
-    built after this step, so they may read these files too. The kit writes none yet.
+    checked like them (a missing or altered file is computed again). A notebook reads ``<name>.json`` through the
+    parameter ``<name>_file`` if it declares it (see `render`). The index and the workbook read the decisions of
+    every scenario they list from these files.
     """
-    return []
+    from ._pipeline import decide
+
+    path = folder / "decision.json"
+    decide(scenario).to_json(path)
+    return [path]
 
 
 # --- the summary across scenarios -------------------------------------------------------------------------------
@@ -340,104 +352,95 @@ def _scenario_artifacts(scenario: Scenario, folder: Path) -> list[Path]:
 @cache
 def summary_columns() -> dict[str, str]:
     """The summary's columns and their headings in the workbook."""
-    from ._costs import OPTIONS
+    from ._views import PLAN_NAMES
 
     return {
         "scenario": "scenario file",
         "title": "scenario",
-        "recommended": "recommended option",
-        **{f"{k}_usd_per_month": f"{name} [USD/month]" for k, name in OPTIONS.items()},
-        "savings_vs_api_usd_per_month": "savings of the recommendation vs the closed API [USD/month]",
-        "breakeven_tokens_per_day": "self-hosting breakeven vs the closed API [tokens/day]",
-        "p_selfhost_cheapest": "probability self-hosting is cheapest [fraction]",
+        "recommended": "recommended plan",
+        "recommended_usd_per_month": "recommended plan [USD/month]",
+        "runner_up": "runner-up (next cheapest eligible plan)",
+        "savings_usd_per_month": "savings against the runner-up [USD/month]",
+        "confidence": "confidence: share of draws in which it stays the cheapest eligible plan [fraction]",
+        **{f"{k}_usd_per_month": f"{name} [USD/month]" for k, name in PLAN_NAMES.items()},
+        "gpus": "self-hosted fleet [GPUs]",
+        "utilization": "self-hosted utilization [fraction]",
         "tokens_per_day": "volume [tokens/day]",
     }
 
 
-def summary_table(scenarios: list[Scenario]):
-    """One row per scenario: recommendation, monthly cost per option, savings, breakeven, probability.
-
-    Options a scenario does not permit have no cost (NaN); so do savings against a closed API that is not
-    permitted. The probability comes from the same Monte Carlo as notebook 03 (same draws and seed): the share
-    of draws of the uncertain assumptions in which self-hosting is the cheapest permitted option.
+def summary_table(decisions: list[Decision]):
+    """One row per scenario, read from its decision (`econ.decide`): recommended plan, runner-up, savings,
+    confidence, the monthly cost of every option and plan (NaN where a plan does not exist), the fleet and the volume.
     """
     import pandas as pd
 
-    from ._costs import OPTIONS
-    from ._sensitivity import monte_carlo, reference_option
-    from ._views import recommendation
+    from ._views import PLAN_NAMES
 
     rows = []
-    for sc in scenarios:
-        r = recommendation(sc)
-        be = r["breakeven"]["api"].tokens_per_day
-        mc = monte_carlo(sc, against=reference_option(sc))
+    for d in decisions:
+        rec = d.options[d.recommended]
         rows.append({
-            "scenario": sc.name,
-            "title": sc.title,
-            "recommended": r["recommended"],
-            **{f"{k}_usd_per_month": r["monthly_usd"][k] if r["permitted"][k] else math.nan for k in OPTIONS},
-            "savings_vs_api_usd_per_month": r["savings_vs_api_usd"] if r["permitted"]["api"] else math.nan,
-            "breakeven_tokens_per_day": be if r["permitted"]["api"] else math.nan,
-            "p_selfhost_cheapest": float((mc["cheapest"] == "selfhost").mean()) if r["permitted"]["selfhost"] else math.nan,
-            "tokens_per_day": r["tokens_per_day"],
+            "scenario": d.scenario,
+            "title": d.title,
+            "recommended": rec.name,
+            "recommended_usd_per_month": rec.monthly_usd,
+            "runner_up": d.options[d.runner_up].name if d.runner_up else "none eligible",
+            "savings_usd_per_month": d.savings_usd_per_month,
+            "confidence": d.confidence,
+            **{f"{k}_usd_per_month": d.options[k].monthly_usd if k in d.options else math.nan for k in PLAN_NAMES},
+            "gpus": d.fleet.gpus,
+            "utilization": d.fleet.utilization,
+            "tokens_per_day": d.workload["tokens_per_day"],
         })
     return pd.DataFrame(rows, columns=list(summary_columns()))
 
 
-def _breakeven_text(sc: Scenario, value: float) -> str:
-    from ._views import recommendation, tokens
-
-    if value == value:
-        return f"{tokens(value)} tokens/day"
-    if not sc["api.permitted"]:
-        return "n/a: API not permitted"
-    return recommendation(sc)["breakeven"]["api"].note
-
-
-def index_html(scenarios: list[Scenario], pages: list[Path], summary=None) -> str:
-    """The report's front page: one row per scenario with its recommendation and figures, linking its pages."""
-    from ._costs import OPTIONS
+def index_html(decisions: list[Decision], pages: list[Path], summary=None) -> str:
+    """The report's front page: one row per scenario with its decision, linking its pages."""
     from ._prices import price_catalog_version
-    from ._views import provenance, usd
+    from ._views import PLAN_NAMES, provenance, tokens, usd
 
     e = lambda s: html.escape(str(s))  # noqa: E731
-    summary = summary_table(scenarios) if summary is None else summary
+    summary = summary_table(decisions) if summary is None else summary
     rows = []
-    for sc, (_, s) in zip(scenarios, summary.iterrows()):
-        links = " · ".join(f'<a href="{e(quote(sc.name))}/{e(quote(p.stem))}.html">{e(_title(p))}</a>' for p in pages)
-        costs = "".join(f"<td class='num'>{usd(s[f'{k}_usd_per_month']) if s[f'{k}_usd_per_month'] == s[f'{k}_usd_per_month'] else 'not permitted'}</td>"
-                        for k in OPTIONS)
-        savings = usd(s["savings_vs_api_usd_per_month"]) if sc["api.permitted"] else "n/a: API not permitted"
-        p = s["p_selfhost_cheapest"]
+    for d, (_, s) in zip(decisions, summary.iterrows()):
+        links = " · ".join(f'<a href="{e(quote(d.scenario))}/{e(quote(p.stem))}.html">{e(_title(p))}</a>' for p in pages)
+        costs = "".join(
+            f"<td class='num'>{usd(d.options[k].monthly_usd) if k in d.options else '–'}"
+            f"{'' if k not in d.options or d.options[k].eligible else '<br><small>' + e(d.options[k].why_not) + '</small>'}</td>"
+            for k in PLAN_NAMES)
+        savings = usd(d.savings_usd_per_month) if d.runner_up else "n/a"
         rows.append(
-            f"<tr><td><b>{e(sc.title)}</b><br><small>{links}</small></td><td>{e(s['recommended'])}</td>{costs}"
-            f"<td class='num'>{savings}</td><td>{e(_breakeven_text(sc, s['breakeven_tokens_per_day']))}</td>"
-            f"<td class='num'>{f'{p:.0%}' if p == p else 'n/a'}</td></tr>"
+            f"<tr><td><b>{e(d.title)}</b><br><small>{e(tokens(d.workload['tokens_per_day']))} tokens/day · "
+            f"{links}</small></td><td><b>{e(s['recommended'])}</b></td>{costs}"
+            f"<td class='num'>{savings}<br><small>vs {e(s['runner_up'])}</small></td>"
+            f"<td class='num'>{d.confidence:.0%}</td></tr>"
         )
-    heads = "".join(f"<th>{e(OPTIONS[k])}<br>USD/month</th>" for k in OPTIONS)
+    heads = "".join(f"<th>{e(name)}<br>USD/month</th>" for name in PLAN_NAMES.values())
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>LLM inference economics: report</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:76rem;margin:2rem auto;padding:0 1rem;color:#222}}
 table{{border-collapse:collapse;width:100%}}td,th{{border-bottom:1px solid #ddd;padding:.4rem .6rem;text-align:left;vertical-align:top}}
 td.num{{text-align:right;font-variant-numeric:tabular-nums}}small a{{margin-right:.3rem}}</style></head>
 <body><h1>LLM inference economics</h1>
-<p>Three ways to serve the same workload: a closed API paid per token, a managed open-model endpoint paid
-per token, and open weights on GPUs you rent or buy. Each row is one scenario (a file in <code>params/</code>);
-its pages show the assumptions first, each with its unit and source. The same figures, with every scenario's
-assumptions and costs, are in <a href="summary.xlsx">summary.xlsx</a>.</p>
+<p>Ways to serve the same workload: a closed API paid per token, a managed open-model endpoint paid per token,
+open weights on GPUs you rent or buy, and a routed split between them. Each row is one scenario (a file in
+<code>params/</code>) and its one decision (<code>decision.json</code> beside its pages); every page of the scenario
+reads that decision. The same figures, with every scenario's assumptions and costs, are in
+<a href="summary.xlsx">summary.xlsx</a>.</p>
 <h2>How to read this</h2>
-<ul><li><b>Recommended</b> is the cheapest option the scenario permits, all costs counted: tokens, GPUs,
-engineering time, evaluation, upgrades, egress and storage.</li>
-<li><b>Savings</b> is what the recommended option saves each month against the closed API.</li>
-<li><b>Breakeven</b> is the daily volume above which self-hosting costs less than the closed API, with
-the GPU fleet sized for the peak of the day plus a spare.</li>
-<li><b>Probability</b> is how often self-hosting comes out cheapest when every uncertain assumption (prices,
-volume, utilization, engineering time, ...) is drawn from its stated range together: near 50 % means the
-answer depends on numbers nobody knows yet; the sensitivity page shows which ones.</li>
+<ul><li><b>Recommended</b> is the cheapest <i>eligible</i> plan: permitted by the scenario and reaching its quality
+floor (the share of acceptable answers), all costs counted: tokens, GPUs, engineering time, evaluation, upgrades,
+egress and storage, the router.</li>
+<li>A cost with a note under it belongs to a plan that is not eligible; it is shown for reference.</li>
+<li><b>Savings</b> is what the recommended plan saves each month against the runner-up, the next cheapest eligible plan.</li>
+<li><b>Confidence</b> is how often the recommended plan stays the cheapest eligible one when every assumption with a
+stated range (prices, volume, utilization, engineering time, quality, ...) is drawn from it together: near 50 % means
+the answer depends on numbers nobody knows yet; the sensitivity page shows which ones.</li>
 <li>Prices drift: every page names the date and the catalog its prices come from.</li></ul>
-<table><thead><tr><th>scenario</th><th>recommended</th>{heads}<th>savings vs API<br>USD/month</th>
-<th>self-hosting breakeven vs API</th><th>probability self-hosting is cheapest</th></tr></thead><tbody>
+<table><thead><tr><th>scenario</th><th>recommended</th>{heads}<th>savings vs runner-up<br>USD/month</th>
+<th>confidence</th></tr></thead><tbody>
 {''.join(rows)}
 </tbody></table>
 <p><small>Computed with {e(provenance())}; API prices from genai-prices {e(price_catalog_version())}.</small></p>
@@ -558,18 +561,17 @@ def _deterministic_xlsx(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def workbook_bytes(scenarios: list[Scenario], summary=None) -> bytes:
+def workbook_bytes(scenarios: list[Scenario], decisions: list[Decision], summary=None) -> bytes:
     """``summary.xlsx``: the summary sheet, one sheet per scenario (costs by option, then every assumption with
     its value, unit and source; named by `sheet_names`) and a provenance sheet. Reruns on the same inputs give
     the same bytes; text from scenario files is written as text (`_put`)."""
     import pandas as pd
     from openpyxl import Workbook
 
-    from ._costs import compare
     from ._prices import price_catalog_version
     from ._views import provenance
 
-    summary = summary_table(scenarios) if summary is None else summary
+    summary = summary_table(decisions) if summary is None else summary
     sha = {sc.name: _sha(sc.file.read_bytes()) for sc in scenarios}
     wb = Workbook()
     ws = wb.active
@@ -582,7 +584,7 @@ def workbook_bytes(scenarios: list[Scenario], summary=None) -> bytes:
         head = pd.DataFrame({"": [sc.title, f"params/{sc.file.name} (sha256 {sha[sc.name]})",
                                   f"API prices: genai-prices {price_catalog_version()} as of {sc['prices.price_date']}"]})
         _write_frame(ws, head, header=False)
-        costs = compare(sc).drop(columns="key")
+        costs = _costs_frame(decisions[scenarios.index(sc)])
         assumptions = pd.DataFrame([{"assumption": a.key, "value": a.value, "unit": a.unit or "", "source": a.source,
                                      "checked": a.checked or "", "set in": a.origin} for a in sc.assumptions.values()])
         start = 5 + len(costs) + 3
@@ -601,6 +603,18 @@ def workbook_bytes(scenarios: list[Scenario], summary=None) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return _deterministic_xlsx(buf.getvalue())
+
+
+def _costs_frame(d: Decision):
+    """Every option and plan of a decision with its monthly cost, components and eligibility (values)."""
+    import pandas as pd
+
+    rows = []
+    for k, o in d.options.items():
+        rows.append({"plan": o.name, "recommended": k == d.recommended, "eligible": o.eligible, "why not": o.why_not,
+                     "quality": o.quality, "monthly_usd": o.monthly_usd, "usd_per_mtok": o.usd_per_mtok,
+                     "usd_per_request": o.usd_per_request, **o.components})
+    return pd.DataFrame(rows)
 
 
 # --- printing ---------------------------------------------------------------------------------------------------
@@ -911,18 +925,12 @@ def _build(plan: _Plan, jobs: int | None) -> int:
     pages = notebooks()
     tmp = Path(tempfile.mkdtemp(prefix=".render-", dir=OUTPUT_DIR))
     try:
-        records = {}
-        for name in sorted(plan.compute):
-            folder = tmp / name
-            folder.mkdir()
-            written = _scenario_artifacts(scenarios[name], folder)
-            records[name] = {"file": _where(plan.run[name]), "digest": plan.digests[name],
-                             "artifacts": {p.name: _sha(p.read_bytes()) for p in written}}
+        records: dict[str, dict] = {}
         rendered: dict[str, list[str]] = {}
         for name, nb, _ in plan.todo:
             rendered.setdefault(name, []).append(nb.stem)
-        pool = None
-        if plan.todo:
+        pool, futures, graceful = None, {}, False
+        if plan.todo:  # started first: the workers start their kernels while the per-scenario files are computed
             from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
             from multiprocessing import get_context
 
@@ -931,20 +939,33 @@ def _build(plan: _Plan, jobs: int | None) -> int:
                   flush=True)
             pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_worker_init,
                                        initargs=(os.getpid(), str(NOTEBOOK_DIR)))
-            futures = {pool.submit(_render_job, str(nb), str(plan.run[name]), str(tmp / name), digest,
-                                   [str(p) for p in pages], str(OUTPUT_DIR / name)): (name, nb)
-                       for name, nb, digest in plan.todo}
-        graceful = False
         try:
-            # While the workers render: the summary, the workbook and the index (from the validated scenarios
-            # and the per-scenario files: this run's in tmp/<name>/, the others' in outputs/<name>/).
+            for name in sorted(plan.compute):  # each scenario's files, then its pages
+                (tmp / name).mkdir()
+                try:
+                    written = _scenario_artifacts(scenarios[name], tmp / name)
+                except ValueError as exc:
+                    print(f"error: {exc}\nNothing was rendered; outputs/ is unchanged.", file=sys.stderr)
+                    return 1
+                records[name] = {"file": _where(plan.run[name]), "digest": plan.digests[name],
+                                 "artifacts": {p.name: _sha(p.read_bytes()) for p in written}}
+                for n, nb, digest in plan.todo:
+                    if n == name:
+                        futures[pool.submit(_render_job, str(nb), str(plan.run[name]), str(tmp / name), digest,
+                                            [str(p) for p in written], [str(p) for p in pages],
+                                            str(OUTPUT_DIR / name))] = (name, nb)
+            # While the workers render: the summary, the workbook and the index, from the validated scenarios and
+            # their decisions (this run's in tmp/<name>/, the others' where they were published).
+            from ._pipeline import load_decision
+
             listed = list(scenarios.values())
-            summary = summary_table(listed)
-            workbook = workbook_bytes(listed, summary)
+            decisions = [load_decision((tmp if n in records else OUTPUT_DIR) / n / "decision.json") for n in scenarios]
+            summary = summary_table(decisions)
+            workbook = workbook_bytes(listed, decisions, summary)
             (tmp / "summary.xlsx").write_bytes(workbook)
-            front = index_html(listed, pages, summary).replace("</head>", f"<style>{REPORT_CSS}</style></head>", 1)
+            front = index_html(decisions, pages, summary).replace("</head>", f"<style>{REPORT_CSS}</style></head>", 1)
             (tmp / "index.html").write_bytes(_stamped(front, _index_stamp(plan, scenarios), workbook))
-            pending = set(futures) if pool else set()
+            pending = set(futures)
             while pending:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in done:

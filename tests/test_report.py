@@ -14,10 +14,18 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from econ import PARAMS_DIR, _report, load_scenario
+from econ import PARAMS_DIR, _pipeline, _report, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 KERNELSPEC = {"kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}}
+DRAWS = 500  # Monte Carlo draws of the decisions these tests compute: the pipeline is under test, not the numbers
+
+
+def quick_decide(scenario, draws=DRAWS, **kwargs):
+    return _real_decide(scenario, draws=draws, **kwargs)
+
+
+_real_decide = _pipeline.decide
 
 
 @pytest.fixture
@@ -30,6 +38,7 @@ def dirs(tmp_path, monkeypatch):
     (out / "enterprise_steady" / "01_cost_model.html").write_text("previous page")
     monkeypatch.setattr(_report, "OUTPUT_DIR", out)
     monkeypatch.setattr(_report, "NOTEBOOK_DIR", nbs)
+    monkeypatch.setattr(_pipeline, "decide", quick_decide)
     return out, nbs
 
 
@@ -122,7 +131,7 @@ def test_text_from_parameter_files_is_escaped(tmp_path):
     header = scenario_header(sc)
     assert "<script>" not in header and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in header
     assert "&lt;b&gt;bold&lt;/b&gt;" in header
-    assert "<script>alert" not in index_html([sc], [])
+    assert "<script>alert" not in index_html([quick_decide(sc)], [])
     assert "<script>alert" not in _report._navigation(Path("01_a.ipynb"), sc.title, [Path("01_a.ipynb")])
 
 
@@ -221,32 +230,30 @@ def test_the_index_lists_every_published_scenario_whose_file_remains(dirs, tmp_p
 def test_per_scenario_files_are_computed_once_and_read_by_every_page(dirs, tmp_path, monkeypatch, capsys):
     out, nbs = dirs
     calls = []
+    compute = _report._scenario_artifacts
 
-    def artifacts(scenario, folder):
+    def counted(scenario, folder):
         calls.append(scenario.name)
-        f = folder / "decision.json"
-        f.write_text(json.dumps({"title": scenario.title}))
-        return [f]
+        return compute(scenario, folder)
 
-    monkeypatch.setattr(_report, "_scenario_artifacts", artifacts)
-    reads = ("import json, pathlib\n"
-             "print('decision for', json.loads((pathlib.Path(artifacts_dir) / 'decision.json').read_text())['title'])")
+    monkeypatch.setattr(_report, "_scenario_artifacts", counted)
+    reads = "import json\nprint('decision for', json.load(open(decision_file))['title'])"
     for name in ("01_a", "02_b"):
-        _notebook(nbs / f"{name}.ipynb", reads, parameters='scenario_file = ""\nartifacts_dir = ""')
+        _notebook(nbs / f"{name}.ipynb", reads, parameters='scenario_file = ""\ndecision_file = ""')
     scenario = _scenario(tmp_path / "mine.yaml", "Mine")
     assert _report.build_report([str(scenario)], jobs=2) == 0
     assert calls == ["mine"]
-    assert json.loads((out / "mine" / "decision.json").read_text()) == {"title": "Mine"}
+    assert json.loads((out / "mine" / "decision.json").read_text())["title"] == "Mine"
     for name in ("01_a", "02_b"):
         assert "decision for Mine" in (out / "mine" / f"{name}.html").read_text()
         executed = nbformat.read(out / "mine" / f"{name}.ipynb", as_version=4)
         assert ".render-" not in json.dumps(executed)
-        assert "outputs/mine" in executed.metadata.papermill.parameters.artifacts_dir
+        assert executed.metadata.papermill.parameters.decision_file.endswith("outputs/mine/decision.json")
     capsys.readouterr()
-    (out / "mine" / "decision.json").unlink()  # missing: computed again, the pages stand
+    (out / "mine" / "decision.json").write_text("{}")  # altered: computed again, the pages stand
     assert _report.build_report([str(scenario)]) == 0
     assert calls == ["mine", "mine"] and "0 pages rendered" in capsys.readouterr().out
-    assert (out / "mine" / "decision.json").exists()
+    assert json.loads((out / "mine" / "decision.json").read_text())["title"] == "Mine"
     assert _report.build_report([str(scenario)]) == 0 and calls == ["mine", "mine"]
 
 
@@ -270,11 +277,12 @@ def test_code_change_invalidates_every_page(dirs, monkeypatch):
 
 # --- one report at a time, and nothing left running ---------------------------------------------------------------
 
-DRIVER = """
-import sys
+DRIVER = f"""
+import functools, sys
 from pathlib import Path
-from econ import _report
+from econ import _pipeline, _report
 _report.OUTPUT_DIR, _report.NOTEBOOK_DIR = Path(sys.argv[1]), Path(sys.argv[2])
+_pipeline.decide = functools.partial(_pipeline.decide, draws={DRAWS})
 sys.exit(_report.build_report(sys.argv[3:], jobs=1))
 """
 
@@ -375,25 +383,27 @@ def test_a_second_report_waits_for_the_first_and_renders_nothing_again(dirs, tmp
 def test_workbook_holds_every_scenario_with_its_numbers():
     import pandas as pd
 
-    from econ import compare, monte_carlo, reference_option, scenario_files
+    from econ import decide, scenario_files
+    from econ._views import PLAN_NAMES
 
     scenarios = [load_scenario(f) for f in scenario_files()]
-    data = _report.workbook_bytes(scenarios)
-    assert data == _report.workbook_bytes(scenarios)  # no save time inside: reruns give the same file
+    decisions = [decide(sc, draws=2_000) for sc in scenarios]
+    data = _report.workbook_bytes(scenarios, decisions)
+    assert data == _report.workbook_bytes(scenarios, decisions)  # no save time inside: reruns give the same file
     sheets = pd.read_excel(io.BytesIO(data), sheet_name=None)
     assert set(sheets) == {"summary", "provenance", *(sc.name for sc in scenarios)}
     summary = sheets["summary"].set_index("scenario file")
-    for sc in scenarios:
-        table = compare(sc).set_index("key")
+    for sc, d in zip(scenarios, decisions):
         row = summary.loc[sc.name]
-        for key in ("api", "managed", "selfhost"):
-            cell = row[f"{table.loc[key, 'option']} [USD/month]"]
-            if table.loc[key, "permitted"]:
-                assert cell == pytest.approx(table.loc[key, "monthly_usd"])
+        for key, name in PLAN_NAMES.items():
+            cell = row[f"{name} [USD/month]"]
+            if key in d.options:
+                assert cell == pytest.approx(d.options[key].monthly_usd)
             else:
                 assert pd.isna(cell)
-        mc = monte_carlo(sc, against=reference_option(sc))
-        assert row["probability self-hosting is cheapest [fraction]"] == pytest.approx((mc["cheapest"] == "selfhost").mean())
+        assert row["recommended plan"] == d.options[d.recommended].name
+        confidence = "confidence: share of draws in which it stays the cheapest eligible plan [fraction]"
+        assert row[confidence] == pytest.approx(d.confidence)
         sheet = sheets[sc.name].astype(str)
         assert sheet.apply(lambda col: col.str.contains("workload.requests_per_day")).any().any()
         assert sc.file.name in sheets["provenance"]["item"].str.cat()
@@ -408,7 +418,7 @@ def test_workbook_writes_scenario_text_as_text_never_as_a_formula(tmp_path):
     title = '=HYPERLINK("http://x/?"&A1,"click")'
     sc = load_scenario(_scenario(tmp_path / "formulas.yaml", title,
                                  "workload:\n  requests_per_day: {value: 5000, source: \"=1+1\"}\n"))
-    data = _report.workbook_bytes([sc])
+    data = _report.workbook_bytes([sc], [quick_decide(sc)])
     wb = load_workbook(io.BytesIO(data))
     cells = [c for ws in wb for row in ws.iter_rows() for c in row if c.value is not None]
     assert not [c.coordinate for c in cells if c.data_type == "f"]
@@ -424,7 +434,8 @@ def test_workbook_sheet_names_are_unique_and_allowed(tmp_path):
 
     names = ["a_scenario_with_a_long_name_shared_one", "a_scenario_with_a_long_name_shared_two", "what?[x]", "Summary"]
     scenarios = [load_scenario(_scenario(tmp_path / f"{n}.yaml", f"Title {i}")) for i, n in enumerate(names)]
-    sheets = pd.read_excel(io.BytesIO(_report.workbook_bytes(scenarios)), sheet_name=None, header=None)
+    data = _report.workbook_bytes(scenarios, [quick_decide(sc) for sc in scenarios])
+    sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None)
     titles = {name: frame.iloc[0, 0] for name, frame in sheets.items() if name not in ("summary", "provenance")}
     assert sorted(titles.values()) == [f"Title {i}" for i in range(4)]  # one sheet each, none replaced
     assert all(len(n) <= 31 and not set(n) & set("[]:*?/\\") for n in titles)
@@ -433,19 +444,16 @@ def test_workbook_sheet_names_are_unique_and_allowed(tmp_path):
 
 def test_index_links_names_with_url_characters(tmp_path):
     sc = load_scenario(_scenario(tmp_path / "what?#.yaml", "Odd"))
-    assert 'href="what%3F%23/01_a.html"' in _report.index_html([sc], [Path("01_a.ipynb")])
+    assert 'href="what%3F%23/01_a.html"' in _report.index_html([quick_decide(sc)], [Path("01_a.ipynb")])
 
 
-def test_index_probability_matches_the_sensitivity_notebook():
-    """The index quotes the probability notebook 03 computes: same number of draws, same seed."""
-    import inspect
-
-    from econ import monte_carlo
+def test_sensitivity_notebook_draws_are_the_decisions():
+    """Notebook 03's Monte Carlo is the one behind each decision's confidence: same number of draws, same seed."""
+    from econ._pipeline import DECISION_DRAWS, DECISION_SEED
 
     params = {}
     exec(nbformat.read(ROOT / "notebooks" / "03_sensitivity.ipynb", as_version=4).cells[1].source, params)
-    defaults = inspect.signature(monte_carlo).parameters
-    assert (params["draws"], params["seed"]) == (defaults["n"].default, defaults["seed"].default)
+    assert (params["draws"], params["seed"]) == (DECISION_DRAWS, DECISION_SEED)
 
 
 # --- import weight --------------------------------------------------------------------------------------------------
