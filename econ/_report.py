@@ -22,8 +22,8 @@
   scenario whose file is gone is removed from ``outputs/``; one whose pages are out of date and that this run
   does not render stays on disk, out of the index, and the report says so (``make report`` renders it).
 - Per-scenario data: after validation the main process computes, once per scenario, the files every page of
-  the scenario may read (`_scenario_artifacts`), writes them beside its pages and passes their folder to each
-  notebook that declares the parameter ``artifacts_dir``.
+  the scenario reads (`_scenario_artifacts`: its decision, ``decision.json``), publishes them beside its pages and
+  passes each to the notebooks that declare it (``decision_file``); the index and the workbook read them too.
 - Outputs: ``outputs/<scenario>/<notebook>.html`` (+ the executed ``.ipynb``), ``outputs/_static/`` (the chart
   runtime and the notebook stylesheet, once for every page: see `econ._offline`), ``outputs/index.html`` (the
   summary across scenarios, linking the pages) and ``outputs/summary.xlsx`` (the same summary, each scenario's
