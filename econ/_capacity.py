@@ -1391,8 +1391,11 @@ def capacity_from_scenario(scenario) -> dict:
     ('llama-3.3-70b', 'H100-SXM', 'fp8', 2, 0.05)
     """
     v = scenario.values
-    bpp = float(v["selfhost.bytes_per_param"])
-    precision = min(BYTES_PER_PARAM, key=lambda p: abs(BYTES_PER_PARAM[p] - bpp))  # the nearest of bf16/fp8/int4
+    if v.get("selfhost.precision"):  # the precision by name (issue 13 replaces bytes_per_param with it)
+        precision = v["selfhost.precision"]
+    else:
+        bpp = float(v["selfhost.bytes_per_param"])
+        precision = min(BYTES_PER_PARAM, key=lambda p: abs(BYTES_PER_PARAM[p] - bpp))  # the nearest precision
     return {
         "model": v["selfhost.model"], "gpu": v["selfhost.gpu"],
         "input_tokens": float(v["workload.input_tokens_per_request"]),

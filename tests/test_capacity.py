@@ -231,6 +231,15 @@ def test_every_catalog_model_is_served_somewhere():
         assert c.saturated_output_tokens_per_s > 0, name
 
 
+def test_a_users_config_json_is_served_like_the_catalog_model(tmp_path):
+    path = tmp_path / "config.json"
+    path.write_text((ROOT / "econ" / "data" / "model_configs" / "openai__gpt-oss-20b.json").read_text(encoding="utf-8"))
+    mine = serving_capacity(str(path), "H100-SXM", 1000, 200, "mxfp4", 1, tpot_slo_s=0.05)
+    ref = serving_capacity("gpt-oss-20b", "H100-SXM", 1000, 200, "mxfp4", 1, tpot_slo_s=0.05)
+    assert mine.output_tokens_per_s == ref.output_tokens_per_s and mine.kv_cache_tokens == ref.kv_cache_tokens
+    assert feasible_tensor_parallel(str(path), "L4", "mxfp4") == feasible_tensor_parallel("gpt-oss-20b", "L4", "mxfp4")
+
+
 def test_tensor_parallel_none_chooses_among_feasible_degrees():
     auto = serving_capacity("llama-3.1-70b", "H100-SXM", 1000, 200, "bf16", None, tpot_slo_s=0.05)
     per_gpu = {n: serving_capacity("llama-3.1-70b", "H100-SXM", 1000, 200, "bf16", n, tpot_slo_s=0.05).output_tokens_per_s_per_gpu
