@@ -556,7 +556,8 @@ def _weights_read(m, precision, tokens):
 
 def _matmul_params(m) -> float:
     """Parameters a token multiplies through [parameters]: active ones but the input embedding."""
-    return m["params_active_billion"] * 1e9 - m["params"]["embedding"]
+    p = m["params"]
+    return sum(p.values()) - p["routed_experts"] + m["moe_layers"] * m["experts_per_token"] * m["expert_params"] - p["embedding"]
 
 
 def _attention_flops_per_context_token(m):

@@ -121,7 +121,7 @@ def model_spec(name) -> dict:
         ``qk_nope_head_dim``, ``rope_head_dim``, ``v_head_dim``); ``sliding_window`` [tokens] and
         ``sliding_layers`` (gpt-oss); mixture of experts: ``moe_layers``, ``experts`` and ``experts_per_token``
         (1 and 1 for dense models), ``shared_experts``, ``moe_intermediate_size``; ``params`` (parameters by
-        component), ``params_total_billion`` and ``params_active_billion`` [billions] computed from them; the
+        component, exact), ``params_total_billion`` and ``params_active_billion`` [billions, to 0.01] from them; the
         published ``card_*`` figures where the catalog has them.
 
     Raises
@@ -256,8 +256,8 @@ def _spec_from_config(cfg: dict, *, key: str, name: str, source: str, **info) ->
     spec["expert_params"] = expert  # one routed expert of one layer
     total = sum(params.values())
     active = total - params["routed_experts"] + moe_layers * k * expert
-    spec["params_total_billion"] = total / 1e9
-    spec["params_active_billion"] = active / 1e9
+    spec["params_total_billion"] = round(total / 1e9, 2)  # exact counts: ``params``
+    spec["params_active_billion"] = round(active / 1e9, 2)
     return spec
 
 
