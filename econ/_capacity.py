@@ -1014,7 +1014,8 @@ def _measurements() -> dict:
 
 
 def serving_measurements() -> pd.DataFrame:
-    """Published serving measurements (econ/data/serving_measurements.yaml), one row per figure.
+    """Published serving measurements (econ/data/serving_measurements.yaml and the TensorRT-LLM 0.17 runs of
+    `throughput_reference`), one row per figure.
 
     Returns
     -------
@@ -1032,12 +1033,17 @@ def serving_measurements() -> pd.DataFrame:
     {'calibration': 33, 'validation': 58}
     """
     data = _measurements()
-    t = pd.DataFrame(data["rows"])
+    ref = _reference()  # the TRT-0.17 runs: one home, throughput_reference.yaml
+    trt = [{"id": f"T{i}", "source": "TRT-0.17", "set": "calibration", "kind": "saturated", "engine": "trtllm",
+            **{k: r[k] for k in ("model", "gpu", "tensor_parallel", "precision", "input_tokens", "output_tokens")},
+            "kv_precision": "fp8" if r["precision"] == "fp8" else None,
+            "metric": "output_tokens_per_s", "value": r["output_tokens_per_s"]} for i, r in enumerate(ref["runs"], 1)]
+    t = pd.DataFrame(trt + data["rows"])
     t["expert_parallel"] = t.get("expert_parallel", pd.Series(False, index=t.index)).fillna(False).astype(bool)
     t["kv_precision"] = t["kv_precision"].astype(object).where(t["kv_precision"].notna(), None)
     t["concurrency"] = t["concurrency"].astype("float")
     t["family"] = ["MoE" if model_spec(x)["moe_layers"] else "dense" for x in t["model"]]
-    t["citation"] = t["source"].map(data["sources"])
+    t["citation"] = t["source"].map({**data["sources"], "TRT-0.17": ref["source"]})
     return t
 
 
