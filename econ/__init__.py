@@ -212,6 +212,7 @@ from ._views import (
     decision_header,
     decision_sentence,
     fleet_sentence,
+    glossary,
     scenario_header,
     summary_markdown,
 )
