@@ -17,12 +17,15 @@ _sys.modules.setdefault("rfc3987_syntax", None)
 __version__ = "0.1.0"
 
 _API = {
+    "_brief": ("assumptions_appendix", "cash_flow_chart", "cash_flow_view", "decision_brief", "plans_view", "rests_on"),
     "_breakeven": ("Breakeven", "breakeven_tokens_per_day", "cheaper_intervals", "cost_vs_volume"),
     "_capacity": (
-        "Capacity", "calibration_chart", "calibration_table", "capacity_from_scenario", "capacity_summary",
-        "decode_step_seconds", "decode_tokens_per_s", "gpus_for_model", "kv_bytes_per_token", "model_names",
-        "model_spec", "prefill_seconds", "serving_capacity", "throughput_reference", "throughput_vs_batch_chart",
-        "weight_bytes",
+        "BYTES_PER_PARAM", "PRECISIONS", "Capacity", "calibration_chart", "calibration_table", "capacity_from_scenario",
+        "capacity_summary", "decode_step_seconds", "decode_tokens_per_s", "default_max_batch",
+        "expected_experts_touched", "feasible_tensor_parallel", "fit_efficiencies", "gpus_for_model",
+        "kv_bytes_per_token", "kv_cache_tokens", "model_names", "model_spec", "prefill_seconds", "serving_capacity",
+        "serving_measurements", "throughput_reference", "throughput_vs_batch_chart", "validation_chart",
+        "validation_summary", "validation_table", "weight_bytes",
     ),
     "_catalog": ("gpu_names", "gpu_spec"),
     "_charts": ("cost_components_chart", "cost_vs_volume_chart", "usd_per_mtok_vs_utilization_chart"),
@@ -42,6 +45,7 @@ _API = {
         "prefill_decode_cost_ratio", "prefill_scaled_requests_per_s", "prompt_usd_per_request", "pv_cost_usd",
         "redo_usd_per_month", "training_gpu_hours", "training_usd", "winner_by_volume",
     ),
+    "_cashflow": ("cash_flow_table", "payback_month", "plan_cash_flows", "present_cost_usd"),
     "_fleet": ("FleetCandidates", "fleet_candidates", "size_fleet"),
     "_pipeline": (
         "Decision", "Fleet", "PlanResult", "decide", "decision", "flip_points", "load_decision", "plan_costs",
@@ -79,7 +83,7 @@ _API = {
     ),
     "_views": (
         "HTML", "Markdown", "assumptions_table", "assumptions_view", "comparison_view", "decision_header",
-        "decision_sentence", "fleet_sentence", "scenario_header", "summary_markdown",
+        "decision_sentence", "fleet_sentence", "glossary", "scenario_header", "summary_markdown",
     ),
 }
 """The public names, by the module (``econ/<module>.py``) that defines them."""

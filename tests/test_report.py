@@ -238,8 +238,8 @@ def test_per_scenario_files_are_computed_once_and_read_by_every_page(dirs, tmp_p
 
     monkeypatch.setattr(_report, "_scenario_artifacts", counted)
     reads = "import json\nprint('decision for', json.load(open(decision_file))['title'])"
-    for name in ("01_a", "02_b"):
-        _notebook(nbs / f"{name}.ipynb", reads, parameters='scenario_file = ""\ndecision_file = ""')
+    for name, declared in (("01_a", 'decision_file = ""'), ("02_b", 'decision_file: str = ""  # annotated')):
+        _notebook(nbs / f"{name}.ipynb", reads, parameters=f'scenario_file = ""\n{declared}')
     scenario = _scenario(tmp_path / "mine.yaml", "Mine")
     assert _report.build_report([str(scenario)], jobs=2) == 0
     assert calls == ["mine"]
