@@ -266,10 +266,15 @@ def render(nb: Path, scenario_file: Path, out_dir: Path, digest: str = _ZERO, re
             if "injected-parameters" in c.metadata.get("tags", []):
                 for quoted in (repr, json.dumps):
                     c.source = c.source.replace(quoted(parameters[name]), quoted(path))
-    executed = nbformat.writes(result).encode()
-    (out_dir / nb.name).write_bytes(executed)
     exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(result, resources={"metadata": {"name": f"{_title(nb)}: {scenario.title}"}})
+    for c in result.cells:  # the executed notebook, lighter: no plain-text copy of an output shown as HTML or markdown
+        for output in c.get("outputs", []):
+            data = output.get("data", {})
+            if "text/plain" in data and len(data) > 1:
+                del data["text/plain"]
+    executed = nbformat.writes(result, split_lines=False, indent=None, separators=(",", ":")).encode()
+    (out_dir / nb.name).write_bytes(executed)
     body = offline_page(body, out_dir.parent / STATIC, f"../{STATIC}/")
     body = body.replace("</head>", f"<style>{REPORT_CSS}</style>\n</head>", 1)
     body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + "\n" + _navigation(nb, scenario.title, pages or notebooks()),
