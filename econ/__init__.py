@@ -12,6 +12,8 @@ _sys.modules.setdefault("rfc3987_syntax", None)
 
 from ._breakeven import Breakeven, breakeven_tokens_per_day, cheaper_intervals, cost_vs_volume
 from ._capacity import (
+    BYTES_PER_PARAM,
+    PRECISIONS,
     Capacity,
     calibration_chart,
     calibration_table,
@@ -19,14 +21,23 @@ from ._capacity import (
     capacity_summary,
     decode_step_seconds,
     decode_tokens_per_s,
+    default_max_batch,
+    expected_experts_touched,
+    feasible_tensor_parallel,
+    fit_efficiencies,
     gpus_for_model,
     kv_bytes_per_token,
+    kv_cache_tokens,
     model_names,
     model_spec,
     prefill_seconds,
     serving_capacity,
+    serving_measurements,
     throughput_reference,
     throughput_vs_batch_chart,
+    validation_chart,
+    validation_summary,
+    validation_table,
     weight_bytes,
 )
 from ._catalog import gpu_names, gpu_spec

@@ -315,7 +315,7 @@ def claim_7(sc, d) -> Verdict:
 
 
 def claim_8(sc, d) -> Verdict:
-    from ._capacity import gpus_for_model, weight_bytes
+    from ._capacity import MEMORY_UTILIZATION, gpus_for_model, weight_bytes
 
     ctx = float(sc["workload.input_tokens_per_request"] + sc["workload.output_tokens_per_request"])
     gpus = ("H100-SXM", "A100-80GB", "L40S")
@@ -335,8 +335,9 @@ def claim_8(sc, d) -> Verdict:
     holds = one_80 and not small
     verdict = ("holds" if holds and not more_80 else "holds in part") + ": " + "; ".join(parts)
     return Verdict(8, "A 70B model needs an A100 80GB or an H100.", SOURCES["L"], verdict,
-                   "; ".join(out) + f" (capacity model: weights plus the KV cache of 16 requests of {ctx:,.0f} tokens; "
-                   "A100 has no FP8 arithmetic but can hold FP8 weights).")
+                   "; ".join(out) + f" (capacity model at vLLM's defaults: {pct(MEMORY_UTILIZATION)} of each GPU for the "
+                   f"weights, the engine's reserves and the KV cache of 16 requests of {ctx:,.0f} tokens; A100 has no "
+                   "FP8 arithmetic but can hold FP8 weights).")
 
 
 def claim_9(sc, d) -> Verdict:
@@ -470,26 +471,32 @@ def claim_14(sc, d) -> Verdict:
 
 def claim_15(sc, d) -> Verdict:
     h = gpu_spec("H100-SXM")
+    buy, rent_listed = h["purchase_usd_per_gpu"], h["rent_usd_per_gpu_hour"]
     (buy_lo, buy_hi), rent = CLAIM15_PURCHASE_USD, CLAIM15_RENT_USD_PER_HOUR
     months = (buy_lo / (rent * HOURS_PER_MONTH), buy_hi / (rent * HOURS_PER_MONTH))
-    buy_ok = h["purchase_usd_low"] <= buy_hi and h["purchase_usd_high"] >= buy_lo
-    rent_ok = h["rent_usd_per_gpu_hour_low"] < rent
+    buy_ok = buy["low"] <= buy_hi and buy["high"] >= buy_lo
+    rent_ok = rent_listed["low"] < rent
     verdict = ("holds" if buy_ok and rent_ok else
                f"holds only for the purchase price: no listed on-demand rent is under {usd(rent)}/hour" if buy_ok else
                "does not hold at the catalog's prices")
     return Verdict(15, "H100: $30,000-40,000 to buy, under $2.50 per hour to rent from specialist clouds.", SOURCES["C"],
                    verdict,
-                   f"Catalog: purchase {_range(h['purchase_usd_low'], h['purchase_usd_high'])}; listed on-demand rent "
-                   f"{_range(h['rent_usd_per_gpu_hour_low'], h['rent_usd_per_gpu_hour_high'])}/hour ({h['rent_checked']}), "
-                   f"the kit's point price {usd(h['rent_usd_per_gpu_hour'])}. At {usd(rent)}/hour the purchase price "
-                   f"equals {months[0]:.0f}-{months[1]:.0f} months of round-the-clock rent, before power and hosting.")
+                   f"Catalog: purchase {_range(buy['low'], buy['high'])} ({buy['checked']}); listed on-demand rent "
+                   f"{_range(rent_listed['low'], rent_listed['high'])}/hour ({rent_listed['checked']}), the kit's point price "
+                   f"{usd(rent_listed['value'])}. At {usd(rent)}/hour the purchase price equals "
+                   f"{months[0]:.0f}-{months[1]:.0f} months of round-the-clock rent, before power and hosting.")
 
 
 def claim_16(sc, d) -> Verdict:
     (f_lo, f_hi), (s_lo, s_hi), (c_lo, c_hi) = CLAIM16_FTE, CLAIM16_FTE_USD, CLAIM16_TOTAL_USD
-    h = gpu_spec("H100-SXM")
-    gpus = int(sc["selfhost.min_replicas"] + sc["selfhost.redundancy_replicas"])  # the smallest fleet: N + spares
-    hw = (gpus * h["rent_usd_per_gpu_hour_low"] * 8760, gpus * h["rent_usd_per_gpu_hour_high"] * 8760)
+    from ._capacity import feasible_tensor_parallel
+
+    rent = gpu_spec("H100-SXM")["rent_usd_per_gpu_hour"]
+    kv = {} if sc["selfhost.kv_precision"] is None else {"kv_precision": sc["selfhost.kv_precision"]}
+    per_replica = feasible_tensor_parallel(sc["selfhost.model"], "H100-SXM", sc["selfhost.precision"], **kv)[:1] or [8]
+    replicas = sc["selfhost.min_replicas"] + sc["selfhost.redundancy_replicas"]
+    gpus = int(replicas * per_replica[0])  # the smallest H100 fleet for the scenario's model: N + spares
+    hw = (gpus * rent["low"] * 8760, gpus * rent["high"] * 8760)
     staff = (f_lo * s_lo, f_hi * s_hi)
     total = (staff[0] + hw[0], staff[1] + hw[1])
     lo, hi = max(total[0], c_lo), min(total[1], c_hi)
@@ -504,10 +511,11 @@ def claim_16(sc, d) -> Verdict:
     return Verdict(16, "Self-hosting needs 0.5-1 FTE ($75,000-100,000/year); a minimal deployment runs $125,000-190,000/year.",
                    SOURCES["C"], verdict,
                    f"{f_lo:g}-{f_hi:g} FTE at {_range(s_lo, s_hi)} a year is {_range(*staff)}/year; "
-                   f"{_plural(gpus, 'H100')} (the scenario's smallest fleet: {_plural(sc['selfhost.min_replicas'], 'replica')} "
-                   f"and {_plural(sc['selfhost.redundancy_replicas'], 'spare')}) at the "
-                   f"catalog's listed rent ({_range(h['rent_usd_per_gpu_hour_low'], h['rent_usd_per_gpu_hour_high'])}/hour) "
-                   f"add {_range(*hw)}/year: {_range(*total)} in all against the claimed {_range(c_lo, c_hi)}; {overlap}.")
+                   f"{_plural(gpus, 'H100')} (the smallest fleet for this scenario's {sc['selfhost.model']} at "
+                   f"{str(sc['selfhost.precision']).upper()}: {_plural(sc['selfhost.min_replicas'], 'replica')} and "
+                   f"{_plural(sc['selfhost.redundancy_replicas'], 'spare')} of {_plural(per_replica[0], 'GPU')}) at the catalog's listed rent "
+                   f"({_range(rent['low'], rent['high'])}/hour) add {_range(*hw)}/year: {_range(*total)} in all against the "
+                   f"claimed {_range(c_lo, c_hi)}; {overlap}.")
 
 
 def claim_17(sc, d) -> Verdict:

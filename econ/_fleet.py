@@ -181,7 +181,7 @@ def _candidates(model, gpu, precision, kv_precision, tensor_parallel, ttft, tpot
         note = (f"capacity model (econ.serving_capacity) at {n_in:,.0f} in / {n_out:,.0f} out, "
                 f"TTFT ≤ {ttft} s, TPOT ≤ {tpot} s")
     specs = [gpu_spec(g) for g, _, _ in rows]
-    price = lambda s, f: np.nan if s.get(f) is None else float(s[f])  # noqa: E731
+    price = lambda s, f: np.nan if s.get(f) is None else float(s[f]["value"])  # noqa: E731  catalog: {value, low, high, source}
     return FleetCandidates(
         gpu=tuple(g for g, _, _ in rows),
         tensor_parallel=np.array([tp for _, tp, _ in rows], int),
@@ -190,7 +190,7 @@ def _candidates(model, gpu, precision, kv_precision, tensor_parallel, ttft, tpot
         stated_scale=float(scale),
         rent_usd_per_gpu_hour=np.array([price(s, "rent_usd_per_gpu_hour") for s in specs]),
         purchase_usd_per_gpu=np.array([price(s, "purchase_usd_per_gpu") for s in specs]),
-        server_w_per_gpu=np.array([price(s, "server_w_per_gpu") for s in specs]),
+        server_w_per_gpu=np.array([price(s, "server_power_w_per_gpu") for s in specs]),
         tdp_w=np.array([float(s["tdp_w"]) for s in specs]),
         refused=tuple(refused),
         note=note,

@@ -624,7 +624,7 @@ def decide(scenario, draws: int = DECISION_DRAWS, seed: int = DECISION_SEED) -> 
     >>> from econ import load_scenario, PARAMS_DIR
     >>> d = decide(load_scenario(PARAMS_DIR / "enterprise_steady.yaml"), draws=2_000)
     >>> d.recommended, d.fleet.gpus, d.quality_basis
-    ('routed', 2, 'floor')
+    ('routed', 4, 'floor')
     """
     v = scenario.values
     routed, _ = _routed_split(scenario)
