@@ -10,6 +10,7 @@ import sys as _sys
 # validates IRIs, so the kit skips that module unless something imported it already.
 _sys.modules.setdefault("rfc3987_syntax", None)
 
+from ._brief import assumptions_appendix, cash_flow_chart, cash_flow_view, decision_brief, plans_view, rests_on
 from ._breakeven import Breakeven, breakeven_tokens_per_day, cheaper_intervals, cost_vs_volume
 from ._capacity import (
     BYTES_PER_PARAM,
@@ -94,6 +95,7 @@ from ._finetune import (
     training_usd,
     winner_by_volume,
 )
+from ._cashflow import cash_flow_table, payback_month, plan_cash_flows, present_cost_usd
 from ._fleet import FleetCandidates, fleet_candidates, size_fleet
 from ._pipeline import Decision, Fleet, PlanResult, decide, decision, flip_points, load_decision, plan_costs
 from ._params import PARAMS_DIR, Assumption, Scenario, ScenarioError, load_scenario, scenario_files
@@ -212,6 +214,7 @@ from ._views import (
     decision_header,
     decision_sentence,
     fleet_sentence,
+    glossary,
     scenario_header,
     summary_markdown,
 )

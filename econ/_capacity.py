@@ -1301,7 +1301,7 @@ def validation_chart(table: pd.DataFrame | None = None) -> alt.LayerChart:
 
 def throughput_vs_batch_chart(
     model, gpu, input_tokens=1000, output_tokens=200, precision="bf16", tensor_parallel=None,
-    ttft_slo_s=None, tpot_slo_s=0.05, *, kv_precision=None,
+    ttft_slo_s=None, tpot_slo_s=0.05, *, kv_precision=None, memory_utilization=MEMORY_UTILIZATION,
 ) -> alt.VConcatChart:
     """Throughput and time per output token of one replica against batch, with the TPOT target and KV limit.
 
@@ -1315,7 +1315,7 @@ def throughput_vs_batch_chart(
         The two panels.
     """
     c = serving_capacity(model, gpu, input_tokens, output_tokens, precision, tensor_parallel, ttft_slo_s, tpot_slo_s,
-                         kv_precision=kv_precision)
+                         kv_precision=kv_precision, memory_utilization=memory_utilization)
     b = np.unique(np.round(np.geomspace(1, c.max_batch_memory, 80)).astype(int))
     r = _cycle(model_spec(model), gpu, precision, c.kv_precision, c.gpus, c.input_tokens, c.output_tokens, b)
     data = pd.DataFrame({"batch": b, "tokens_per_s": r["tokens_per_s"], "tpot_ms": r["tpot_s"] * 1e3,
@@ -1352,7 +1352,7 @@ def throughput_vs_batch_chart(
 
 
 def capacity_summary(model, gpu, input_tokens, output_tokens, precision="bf16", tensor_parallel=None,
-                     ttft_slo_s=None, tpot_slo_s=None, *, kv_precision=None):
+                     ttft_slo_s=None, tpot_slo_s=None, *, kv_precision=None, memory_utilization=MEMORY_UTILIZATION):
     """Sentences stating what one replica serves, computed from `serving_capacity` (econ Markdown).
 
     Examples
@@ -1363,7 +1363,7 @@ def capacity_summary(model, gpu, input_tokens, output_tokens, precision="bf16", 
     from ._views import Markdown, pct  # here, not at import: _views imports _costs, which may import this module
 
     c = serving_capacity(model, gpu, input_tokens, output_tokens, precision, tensor_parallel, ttft_slo_s, tpot_slo_s,
-                         kv_precision=kv_precision)
+                         kv_precision=kv_precision, memory_utilization=memory_utilization)
     name = model_spec(model)["name"]
     targets = " and ".join(
         s for s in (f"{tpot_slo_s * 1e3:,.0f} ms per output token" if tpot_slo_s else "",
@@ -1411,4 +1411,5 @@ def capacity_from_scenario(scenario) -> dict:
     }
     if v["selfhost.kv_precision"] is not None:
         kw["kv_precision"] = v["selfhost.kv_precision"]
+    kw["memory_utilization"] = v["selfhost.gpu_memory_utilization"]
     return kw
