@@ -83,7 +83,15 @@ from ._finetune import (
     winner_by_volume,
 )
 from ._params import PARAMS_DIR, Assumption, Scenario, ScenarioError, load_scenario, scenario_files
-from ._prices import ApiPrice, api_price, price_catalog_version
+from ._prices import (
+    ApiPrice,
+    api_price,
+    api_usd_per_request,
+    billing_model,
+    cache_rule,
+    price_catalog_version,
+    price_corrections,
+)
 from ._routing import (
     RoutingInputs,
     RoutingPlan,
@@ -167,9 +175,6 @@ from ._timeline import (
 from ._traffic import (
     POLICIES,
     TRACES,
-    cost_per_task,
-    cost_per_task_view,
-    example_usage_log,
     peak_to_mean,
     profile_chart,
     provisioning_by_volume,
@@ -180,14 +185,28 @@ from ._traffic import (
     provisioning_timeline_from_scenario,
     provisioning_view,
     provisioning_volume_chart,
-    read_rate_series,
-    read_requests,
     synthetic_profile,
-    task_prices_from_scenario,
     trace_names,
     trace_path,
     trace_profile,
     traffic_from_scenario,
+)
+from ._usage import (
+    FORMATS,
+    UsageLog,
+    UsageLogError,
+    cost_per_task,
+    cost_per_task_view,
+    example_usage_log,
+    price_usage,
+    read_profile_csv,
+    read_rate_series,
+    read_requests,
+    read_usage,
+    scenario_from_log,
+    task_prices_from_scenario,
+    token_bins,
+    usage_profile,
 )
 from ._views import (
     HTML,
