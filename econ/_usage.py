@@ -150,6 +150,33 @@ def _duck_message(exc: Exception) -> str:
     return " ".join(text.split("\n")[0].split())
 
 
+class _duck_errors:
+    """Turn a DuckDB failure while reading a checked log (out of memory, an unreadable file) into a UsageLogError."""
+
+    def __init__(self, shown: str, memory_limit: str | None = None):
+        self.shown, self.memory_limit = shown, memory_limit
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        import duckdb
+
+        if exc is None or not isinstance(exc, duckdb.Error):
+            return False
+        raise _duck_error(self.shown, exc, self.memory_limit) from None
+
+
+def _duck_error(shown: str, exc: Exception, memory_limit: str | None) -> UsageLogError:
+    import duckdb
+
+    text = _duck_message(exc)
+    if isinstance(exc, duckdb.OutOfMemoryException) or "failed to allocate" in text or "Out of Memory" in text:
+        return UsageLogError(shown, f"DuckDB ran out of memory (memory_limit={memory_limit!r}) even when spilling to disk",
+                             allowed="a larger memory_limit (or none), a coarser freq, or fewer groups")
+    return UsageLogError(shown, f"cannot be read: {text}")
+
+
 @dataclass
 class _Source:
     """Where rows come from: a file read by DuckDB, a DataFrame, or a Parquet file the kit wrote from JSON bodies."""
@@ -821,31 +848,35 @@ class _Meta:
 
 
 def _check(con, plan: _Plan, timestamp_unit: str, relative: bool, origin_us: int) -> tuple[str, _Meta, pd.DataFrame]:
-    """One pass over the log checking every field; returns the normalized SELECT, its summary and its groups."""
+    """One pass over the log, grouped by provider, model, batch and service tier, counting every kind of bad
+    value; returns the normalized SELECT, its summary and its groups (rows, calls, first and last time)."""
     import duckdb
 
     table = plan.src.table(con)
     fmt = plan.fmt
     kinds = {k: _kind(plan, k) for k in plan.exprs}
-    aggs: list[str] = ["count(*)"]
     tests: list[tuple[str, str, str, str]] = []  # (condition, field key, problem, allowed)
     for key, (raw, t) in plan.raw.items():
         kind = kinds.get(key, "text")
         d = plan.exprs[key]
         has = _present(raw, t)
+        integer = t in _KIND_TYPES and t not in ("FLOAT", "DOUBLE", "REAL")  # a whole number by its type
         if any(f.key == key and f.required for f in fmt.fields):
             tests.append((f"NOT {has}", key, "empty cell", "a value in every row"))
         if kind in ("token", "count", "usd"):
             what = "a whole number of tokens >= 0" if kind == "token" else \
                 "a whole number of calls >= 0" if kind == "count" else "an amount in USD >= 0"
-            tests.append((f"{has} AND {d} IS NULL", key, "not a number:", what))
-            tests.append((f"{d} IS NOT NULL AND (isnan({d}) OR isinf({d}))", key, "not a finite number:", what))
+            if not _is_numeric(t):
+                tests.append((f"{has} AND {d} IS NULL", key, "not a number:", what))
+            if not integer:
+                tests.append((f"{d} IS NOT NULL AND (isnan({d}) OR isinf({d}))", key, "not a finite number:", what))
             tests.append((f"{d} < 0", key, "negative:", what))
             if kind != "usd":
-                tests.append((f"{d} <> floor({d})", key, "not a whole number:", what))
+                if not integer:
+                    tests.append((f"{d} <> floor({d})", key, "not a whole number:", what))
                 tests.append((f"{d} > {MAX_TOKENS:.0f}", key, "too large to be a count:",
                               f"{what}, at most {MAX_TOKENS:,.0f} in one row"))
-        elif kind == "bool":
+        elif kind == "bool" and t != "BOOLEAN":
             tests.append((f"{has} AND {d} IS NULL", key, "not true or false:", "true or false"))
     for cond, keys, problem in fmt.checks:
         involved = [k for k in keys.split() if k in plan.raw]
@@ -856,39 +887,47 @@ def _check(con, plan: _Plan, timestamp_unit: str, relative: bool, origin_us: int
         tests.append((f"{_ph(plan, 'requests')} = 0 AND ({toks or '0'}) > 0", "requests",
                       "zero calls with tokens:", "at least one call in a row that has tokens"))
     where = f"WHERE {_fill(fmt.where, plan)}" if fmt.where else ""
-    # timestamps
-    ts_sql, ts_meta_aggs = _timestamp_sql(plan, timestamp_unit, relative, origin_us)
-    aggs += [f"count(*) FILTER ({c})" for c, *_ in tests] + ts_meta_aggs
+    ts_sql, ts_aggs = _timestamp_sql(plan, timestamp_unit, relative, origin_us)
+    keys = _key_exprs(plan)
+    cols = [f"{e} AS {k}" for k, e in keys.items()] + ["count(*) AS rows", f"sum(TRY_CAST({keys['_req']} AS DOUBLE)) AS requests"]
+    cols += [f"count(*) FILTER ({c}) AS t{j}" for j, (c, *_) in enumerate(tests)]
+    cols += [f"{sql} AS s{j}" for j, (sql, _) in enumerate(ts_aggs)]
+    key_names = [k for k in keys if k != "_req"]
     try:
-        res = con.execute(f"SELECT {', '.join(aggs)} FROM {table} {where}").fetchone()
+        grouped = con.execute(f"SELECT {', '.join(c for c in cols if not c.endswith(' AS _req'))} FROM {table} {where} "
+                              f"GROUP BY {', '.join(key_names)}").df()
     except duckdb.Error as exc:
         raise _Retry(exc) from None
-    n_rows = int(res[0])
+    n_rows = int(grouped["rows"].sum()) if len(grouped) else 0
     if n_rows == 0:
         raise UsageLogError(plan.src.shown, "no data rows (only a header?)" if plan.src.kind == "csv" else "no rows",
                             allowed="at least one row")
-    counts = res[1:1 + len(tests)]
-    for (cond, key, problem, allowed), n in zip(tests, counts):
+    for j, (cond, key, problem, allowed) in enumerate(tests):
+        n = int(grouped[f"t{j}"].sum())
         if n:
             if not allowed:  # a check across columns: name the first, show the row's values of all
-                keys = key.split()
-                row, value = _first(plan, cond, "NULL", where, keys)
-                raise UsageLogError(plan.src.shown, f"{problem}: {value}", column=plan.labels.get(keys[0], keys[0]),
+                involved = key.split()
+                row, value = _first(plan, cond, "NULL", where, involved)
+                raise UsageLogError(plan.src.shown, f"{problem}: {value}", column=plan.labels.get(involved[0], involved[0]),
                                     row=row, count=n, allowed="sub-counts no larger than the counts that include them")
             row, value = _first(plan, cond, plan.raw[key][0], where)
             raise UsageLogError(plan.src.shown, problem, column=plan.labels.get(key, key), row=row, value=value,
                                 allowed=allowed, count=n)
-    ts_expr, meta = _timestamp_checks(plan, ts_sql, res[1 + len(tests):], n_rows, where, timestamp_unit, relative, origin_us)
-    norm = _norm_select(plan, ts_expr, where)
-    try:
-        groups = con.execute(
-            f"SELECT provider, model, batch, service_tier, count(*) AS rows, sum(requests) AS requests, "
-            f"min(ts_us) AS t0, max(ts_us) AS t1, min(_rn) AS first_row FROM ({norm}) GROUP BY ALL").df()
-    except duckdb.Error as exc:
-        raise _Retry(exc) from None
+    combine = {"sum": "sum", "min": "min", "max": "max"}
+    res = [getattr(grouped[f"s{j}"], combine[how])() for j, (_, how) in enumerate(ts_aggs)]
+    ts_expr, meta, pick = _timestamp_checks(plan, ts_sql, res, n_rows, where, timestamp_unit, relative, origin_us)
+    groups = grouped[key_names + ["rows", "requests"]].copy()
+    if pick is None:
+        groups["t0"] = groups["t1"] = np.nan
+    else:
+        (i0, i1), scale, shift = pick
+        groups["t0"] = grouped[f"s{i0}"].astype(float) * scale + shift
+        groups["t1"] = grouped[f"s{i1}"].astype(float) * scale + shift
+    groups = groups.groupby(key_names, dropna=False, as_index=False).agg(
+        rows=("rows", "sum"), requests=("requests", "sum"), t0=("t0", "min"), t1=("t1", "max"))
     meta.rows = n_rows
     meta.requests = int(groups["requests"].sum())
-    return norm, meta, groups
+    return _norm_select(plan, ts_expr, where), meta, groups
 
 
 class _Retry(Exception):
@@ -941,12 +980,12 @@ def _timestamp_sql(plan: _Plan, unit: str, relative: bool, origin_us: int) -> tu
         d = f"CAST({raw} AS DOUBLE)"
         sql = {"kind": "number", "raw": raw, "has": f"{raw} IS NOT NULL", "d": d,
                "cmp": f"({d} * {k!r}{shift})", "us": f"CAST(round({d} * {k!r}) AS BIGINT){shift}"}
-        return sql, [f"count(*) FILTER ({raw} IS NULL)", f"min({d})", f"max({d})",
-                     f"count(*) FILTER (isnan({d}) OR isinf({d}))"]
+        return sql, [(f"count(*) FILTER ({raw} IS NULL)", "sum"), (f"min({d})", "min"), (f"max({d})", "max"),
+                     (f"count(*) FILTER (isnan({d}) OR isinf({d}))", "sum")]
     if t.startswith(("TIMESTAMP", "DATE")):
         us = f"epoch_us(CAST({raw} AS TIMESTAMP))" if t == "DATE" else f"epoch_us({raw})"
         sql = {"kind": "time", "raw": raw, "has": f"{raw} IS NOT NULL", "cmp": f"CAST({us} AS DOUBLE)", "us": us}
-        return sql, [f"count(*) FILTER ({raw} IS NULL)", f"min({us})", f"max({us})"]
+        return sql, [(f"count(*) FILTER ({raw} IS NULL)", "sum"), (f"min({us})", "min"), (f"max({us})", "max")]
     s = f"NULLIF(trim(CAST({raw} AS VARCHAR)), '')"
     d = f"TRY_CAST({s} AS DOUBLE)"
     tz = f"TRY_CAST(regexp_replace({s}, '\\s*UTC$', 'Z') AS TIMESTAMPTZ)"
@@ -954,10 +993,11 @@ def _timestamp_sql(plan: _Plan, unit: str, relative: bool, origin_us: int) -> tu
     sql = {"kind": "text", "raw": raw, "has": f"{s} IS NOT NULL", "s": s, "d": d, "tz": tz, "off": off,
            "num_cmp": f"({d} * {k!r}{shift})", "num_us": f"CAST(round({d} * {k!r}) AS BIGINT){shift}",
            "str_cmp": f"CAST(epoch_us({tz}) AS DOUBLE)", "str_us": f"epoch_us({tz})"}
-    aggs = [f"count(*) FILTER ({s} IS NULL)", f"count(*) FILTER ({s} IS NOT NULL AND {d} IS NULL)",
-            f"min({d})", f"max({d})", f"count(*) FILTER ({s} IS NOT NULL AND {tz} IS NULL)",
-            f"count(*) FILTER ({s} IS NOT NULL AND {off})", f"count(*) FILTER ({s} IS NOT NULL AND NOT {off})",
-            f"min(epoch_us({tz}))", f"max(epoch_us({tz}))"]
+    aggs = [(f"count(*) FILTER ({s} IS NULL)", "sum"), (f"count(*) FILTER ({s} IS NOT NULL AND {d} IS NULL)", "sum"),
+            (f"min({d})", "min"), (f"max({d})", "max"), (f"count(*) FILTER ({s} IS NOT NULL AND {tz} IS NULL)", "sum"),
+            (f"count(*) FILTER ({s} IS NOT NULL AND {off})", "sum"),
+            (f"count(*) FILTER ({s} IS NOT NULL AND NOT {off})", "sum"),
+            (f"min(epoch_us({tz}))", "min"), (f"max(epoch_us({tz}))", "max")]
     return sql, aggs
 
 
@@ -973,10 +1013,12 @@ def _iso(us) -> str:
         return f"the year {years:,.0f}"
 
 
-def _timestamp_checks(plan, sql, res, n_rows, where, unit, relative, origin_us) -> tuple[str, _Meta]:
+def _timestamp_checks(plan, sql, res, n_rows, where, unit, relative, origin_us) -> tuple[str, _Meta, tuple | None]:
+    """Check the timestamp aggregates of the pass; return the BIGINT SQL of the time, the log's span, and how to
+    turn a group's aggregates into its first and last time ((index of min, index of max), scale, shift)."""
     meta = _Meta()
     if not sql:
-        return "NULL::BIGINT", meta
+        return "NULL::BIGINT", meta, None
     shown, col, raw = plan.src.shown, plan.labels["timestamp"], sql["raw"]
     required = any(f.key == "timestamp" and f.required for f in plan.fmt.fields)
 
@@ -988,6 +1030,7 @@ def _timestamp_checks(plan, sql, res, n_rows, where, unit, relative, origin_us) 
     if sql["kind"] == "text":
         n_null, n_nonnum, dmin, dmax, n_bad, n_off, n_naive, smin, smax = res
         numeric = n_nonnum == 0 and n_null < n_rows
+        idx = (2, 3) if numeric else (7, 8)
         if numeric:
             cmp, us, lo_hi = sql["num_cmp"], sql["num_us"], (dmin, dmax)
         else:
@@ -1004,17 +1047,17 @@ def _timestamp_checks(plan, sql, res, n_rows, where, unit, relative, origin_us) 
         n_null, dmin, dmax, n_inf = res
         if n_inf:
             fail(f"isnan({sql['d']}) OR isinf({sql['d']})", "not a finite number:", "a finite time", n_inf)
-        numeric, cmp, us, lo_hi = True, sql["cmp"], sql["us"], (dmin, dmax)
+        numeric, cmp, us, lo_hi, idx = True, sql["cmp"], sql["us"], (dmin, dmax), (1, 2)
     else:
         n_null, smin, smax = res
-        numeric, cmp, us, lo_hi = False, sql["cmp"], sql["us"], (smin, smax)
+        numeric, cmp, us, lo_hi, idx = False, sql["cmp"], sql["us"], (smin, smax), (1, 2)
     if relative and not numeric and n_null < n_rows:
         raise UsageLogError(shown, "relative=True needs numeric timestamps (offsets from the start of the trace)",
                             column=col, allowed="numbers in timestamp_unit, or relative=False")
     if n_null == n_rows:
         if required:
             fail(f"NOT ({sql['has']})", "empty cell", "a time in every row", n_null)
-        return "NULL::BIGINT", meta
+        return "NULL::BIGINT", meta, None
     if n_null:
         fail(f"NOT ({sql['has']})", "empty cell", "a time in every row (or in none)", n_null)
     if numeric:
@@ -1035,7 +1078,8 @@ def _timestamp_checks(plan, sql, res, n_rows, where, unit, relative, origin_us) 
         fail(f"{cmp} >= {hi!r}", f"the log spans {(hi - lo) / 86_400e6 / 365.25:,.1f} years, from {_iso(lo)} to "
              f"{_iso(hi)}; the latest row:", f"a span of at most {MAX_SPAN_YEARS} years")
     meta.t0_us, meta.t1_us, meta.timestamps = int(round(lo)), int(round(hi)), True
-    return us, meta
+    k_now = k if numeric else 1.0
+    return us, meta, (idx, k_now, origin_us if relative and numeric else 0)
 
 
 def _unit_hint(lo, hi, unit) -> str:
@@ -1048,18 +1092,25 @@ def _unit_hint(lo, hi, unit) -> str:
     return ""
 
 
-def _norm_select(plan: _Plan, ts_expr: str, where: str) -> str:
+def _key_exprs(plan: _Plan) -> dict[str, str]:
+    """SQL of the columns a log is billed by (provider, model, batch, service tier) and of its call count."""
     fmt = plan.fmt
-    tokens = {k: _fill(fmt.norm.get(k, "{" + k + "}"), plan) for k in TOKENS}
     model = _fill(fmt.norm["model"], plan) if "model" in fmt.norm else plan.exprs.get("model", "NULL")
-    req = f"coalesce({plan.exprs['requests']}, 1)" if "requests" in plan.raw else "1"
-    prov = f"coalesce({plan.exprs['provider']}, {_lit(fmt.provider) if fmt.provider else 'NULL'})" if "provider" in plan.raw \
-        else (_lit(fmt.provider) if fmt.provider else "NULL")
-    cols = [f"{ts_expr} AS ts_us", f"CAST({prov} AS VARCHAR) AS provider", f"CAST({model} AS VARCHAR) AS model",
-            f"CAST({req} AS BIGINT) AS requests"]
+    default = _lit(fmt.provider) if fmt.provider else "NULL"
+    prov = f"coalesce({plan.exprs['provider']}, {default})" if "provider" in plan.raw else default
+    return {"provider": f"CAST({prov} AS VARCHAR)", "model": f"CAST({model} AS VARCHAR)",
+            "batch": f"coalesce({plan.exprs.get('batch', 'NULL')}, false)",
+            "service_tier": f"CAST({plan.exprs.get('service_tier', 'NULL')} AS VARCHAR)",
+            "_req": f"coalesce({plan.exprs['requests']}, 1)" if "requests" in plan.raw else "1"}
+
+
+def _norm_select(plan: _Plan, ts_expr: str, where: str) -> str:
+    tokens = {k: _fill(plan.fmt.norm.get(k, "{" + k + "}"), plan) for k in TOKENS}
+    keys = _key_exprs(plan)
+    cols = [f"{ts_expr} AS ts_us", f"{keys['provider']} AS provider", f"{keys['model']} AS model",
+            f"CAST({keys['_req']} AS BIGINT) AS requests"]
     cols += [f"CAST({tokens[k]} AS BIGINT) AS {k}" for k in TOKENS]
-    cols += [f"coalesce({plan.exprs.get('batch', 'NULL')}, false) AS batch",
-             f"CAST({plan.exprs.get('service_tier', 'NULL')} AS VARCHAR) AS service_tier",
+    cols += [f"{keys['batch']} AS batch", f"{keys['service_tier']} AS service_tier",
              f"CAST({plan.exprs.get('task', 'NULL')} AS VARCHAR) AS task",
              f"CAST({plan.exprs.get('reported_usd', 'NULL')} AS DOUBLE) AS reported_usd",
              f"{_rn(plan)} AS _rn"]
@@ -1109,8 +1160,9 @@ class UsageLog:
         """The normalized rows as a DataFrame (`COLUMNS`); ``limit`` rows at most (for large logs)."""
         con = self.connect()
         try:
-            df = con.execute("SELECT make_timestamp(ts_us) AS timestamp, * EXCLUDE (ts_us, _rn) FROM usage"
-                             + (f" LIMIT {int(limit)}" if limit else "")).df()
+            with _duck_errors(self.source, self.memory_limit):
+                df = con.execute("SELECT make_timestamp(ts_us) AS timestamp, * EXCLUDE (ts_us, _rn) FROM usage"
+                                 + (f" LIMIT {int(limit)}" if limit else "")).df()
         finally:
             con.close()
         return df[list(COLUMNS)]
@@ -1232,7 +1284,7 @@ def read_usage(
             if attempt < 2 and src.kind == "csv" and not src.varchar:
                 src = _Source(src.shown, "csv", path=src.path, varchar=True)  # type every column as text, check each value
                 continue
-            raise UsageLogError(src.shown, f"cannot be read: {_duck_message(r.exc)}") from None
+            raise _duck_error(src.shown, r.exc, memory_limit) from None
         finally:
             con.close()
     return UsageLog(src, fmt, select, meta, groups, relative, tmpdir, memory_limit)
@@ -1317,15 +1369,17 @@ def _context(batch: bool, tier) -> dict[str, str]:
 def _first_row_where(usage: UsageLog, cond: str) -> tuple[int | None, Any]:
     con = usage.connect(ordered=True)
     try:
-        row = con.execute(f"SELECT _rn, model FROM usage WHERE {cond} ORDER BY _rn LIMIT 1").fetchone()
+        with _duck_errors(usage.source, usage.memory_limit):
+            row = con.execute(f"SELECT _rn, model FROM usage WHERE {cond} ORDER BY _rn LIMIT 1").fetchone()
     finally:
         con.close()
     return (None, None) if row is None else (int(row[0]), row[1])
 
 
-def _catalog_table(usage: UsageLog, provider: str | None, model: str | None, on) -> tuple[pd.DataFrame, list, str]:
+def _catalog_table(usage: UsageLog, provider: str | None, model: str | None, on) -> tuple[pd.DataFrame, list, str, bool]:
     """Prices of every (provider, model, batch, service tier) in the log over its dates: one row per price period,
-    time-of-day segment and input-length band. Returns the table, the corrections used and the pricing basis."""
+    time-of-day segment and input-length band. Returns the table, the corrections used, the pricing basis and
+    whether any price changes within the log's span (then the join compares each call's time)."""
     from ._prices import _snapshot, billing_model, cache_rule, price_levels
 
     if on is not None:
@@ -1337,7 +1391,7 @@ def _catalog_table(usage: UsageLog, provider: str | None, model: str | None, on)
         raise UsageLogError(usage.source, "the log has no " + ("absolute " if usage.relative else "") + "call times, "
                             "so no date to read prices at", column="timestamp",
                             allowed="price_usage(..., on='YYYY-MM-DD'), the date whose prices to use")
-    rows, used = [], {}
+    rows, used, timed = [], {}, False
     for g in usage.groups.itertuples(index=False):
         g_prov, g_mod, g_tier = _str(g.provider), _str(g.model), _str(g.service_tier)
         prov, mod = (provider or g_prov), (model or g_mod)
@@ -1372,6 +1426,7 @@ def _catalog_table(usage: UsageLog, provider: str | None, model: str | None, on)
             periods = [(a, b, pd.Timestamp(f, unit="us", tz="UTC").floor("D").to_pydatetime())
                        for a, b, f in zip(bounds[:-1], bounds[1:], firsts)]
         tods = [0.0] + bm.times_of_day() + [86_400.0]
+        timed = timed or len(periods) > 1 or len(tods) > 2
         ctx = _context(bool(g.batch), g_tier)
         for t_from, t_to, day in periods:
             for tod_from, tod_to in zip(tods[:-1], tods[1:]):
@@ -1386,7 +1441,7 @@ def _catalog_table(usage: UsageLog, provider: str | None, model: str | None, on)
                                  "tod_to": tod_to, **band, "min_cache": float(minimum),
                                  "priced_provider": bm.provider.id, "priced_model": bm.info.id})
     basis = f"prices on {on}" if on is not None else "prices on each call's date"
-    return pd.DataFrame(rows), list(used.values()), basis
+    return pd.DataFrame(rows), list(used.values()), basis, timed
 
 
 def _version() -> str:
@@ -1509,43 +1564,45 @@ def price_usage(
     if bad:
         raise ValueError(f"by={bad!r} is not allowed; expected columns among {', '.join(list(COLUMNS) + list(_GROUPS))}")
     if prices is not None:
-        table, used, basis = _option_table(prices), [], "the options' prices"
+        table, used, basis, timed = _option_table(prices), [], "the options' prices", False
         join = "u.batch = p.batch"
         keys = ["option"]
     else:
-        table, used, basis = _catalog_table(usage, provider, model, on)
-        join = ("u.pk = p.pk AND u.mk = p.mk AND u.batch = p.batch AND u.tk = p.tk AND u.t >= p.t_from AND u.t < p.t_to "
-                "AND u.tod >= p.tod_from AND u.tod < p.tod_to")
+        table, used, basis, timed = _catalog_table(usage, provider, model, on)
+        join = "u.pk = p.pk AND u.mk = p.mk AND u.batch = p.batch AND u.tk = p.tk"
+        if timed:
+            join += " AND u.t >= p.t_from AND u.t < p.t_to AND u.tod >= p.tod_from AND u.tod < p.tod_to"
         keys = []
-    t = "ts_us" if on is None and prices is None else "0"
+    t = "ts_us" if on is None and prices is None and timed else "0"
     con = usage.connect(memory_limit, ordered=not by)
     try:
-        con.register("price_table", table)
-        calls = "greatest(u.requests, 1)"
-        ok = f"(u.cache_read_tokens + u.cache_write_5m_tokens + u.cache_write_1h_tokens) >= p.min_cache * {calls}"
-        r, w5, w1h = (f"CASE WHEN {ok} THEN u.{c} ELSE 0 END" for c in TOKENS[1:4])
-        usd = (f"(((u.input_tokens - ({r}) - ({w5}) - ({w1h})) * p.p_in + ({r}) * p.p_read + ({w5}) * p.p_w5 "
-               f"+ ({w1h}) * p.p_w1h + (u.output_tokens - u.reasoning_tokens) * p.p_out + u.reasoning_tokens * p.p_reason)"
-               f" / 1e6 + u.requests * p.p_req / 1000)")
-        src = (f"(SELECT *, coalesce(provider, '') AS pk, coalesce(model, '') AS mk, coalesce(service_tier, '') AS tk, "
-               f"coalesce({t}, 0) AS t, ((coalesce({t}, 0) % 86400000000) + 86400000000) % 86400000000 / 1e6 AS tod "
-               f"FROM usage) u")
-        joined = (f"FROM {src} JOIN price_table p ON {join} AND u.input_tokens > p.lo * {calls} "
-                  f"AND u.input_tokens <= p.hi * {calls}")
-        group_sql = [_GROUPS.get(b, f"u.{b}").replace("ts_us", "u.ts_us") for b in by] + [f"p.{k}" for k in keys]
-        names = by + keys
-        if by:
-            sel = ", ".join(f"{g} AS {_q(n)}" for g, n in zip(group_sql, names))
-            sums = ("count(*) AS rows, sum(u.requests) AS requests, sum(u.input_tokens)::DOUBLE AS input_tokens, "
-                    "sum(u.cache_read_tokens)::DOUBLE AS cache_read_tokens, "
-                    "sum(u.cache_write_5m_tokens + u.cache_write_1h_tokens)::DOUBLE AS cache_write_tokens, "
-                    "sum(u.output_tokens)::DOUBLE AS output_tokens, sum(u.reasoning_tokens)::DOUBLE AS reasoning_tokens, "
-                    f"sum({usd}) AS usd, sum(u.reported_usd) AS reported_usd")
-            frame = con.execute(f"SELECT {sel}, {sums} {joined} GROUP BY ALL ORDER BY ALL").df()
-        else:
-            opt = ", p.option" if keys else ""
-            frame = con.execute(f"SELECT make_timestamp(u.ts_us) AS timestamp, u.* EXCLUDE (ts_us, _rn, pk, mk, tk, t, tod)"
-                                f"{opt}, {usd} AS usd {joined} ORDER BY u._rn{opt}").df()
+        with _duck_errors(usage.source, memory_limit or usage.memory_limit):
+            con.register("price_table", table)
+            calls = "greatest(u.requests, 1)"
+            ok = f"(u.cache_read_tokens + u.cache_write_5m_tokens + u.cache_write_1h_tokens) >= p.min_cache * {calls}"
+            r, w5, w1h = (f"CASE WHEN {ok} THEN u.{c} ELSE 0 END" for c in TOKENS[1:4])
+            usd = (f"(((u.input_tokens - ({r}) - ({w5}) - ({w1h})) * p.p_in + ({r}) * p.p_read + ({w5}) * p.p_w5 "
+                   f"+ ({w1h}) * p.p_w1h + (u.output_tokens - u.reasoning_tokens) * p.p_out + u.reasoning_tokens * p.p_reason)"
+                   f" / 1e6 + u.requests * p.p_req / 1000)")
+            tod = f"((coalesce({t}, 0) % 86400000000) + 86400000000) % 86400000000 / 1e6" if timed else "0"
+            src = (f"(SELECT *, coalesce(provider, '') AS pk, coalesce(model, '') AS mk, coalesce(service_tier, '') AS tk, "
+                   f"coalesce({t}, 0) AS t, {tod} AS tod FROM usage) u")
+            joined = (f"FROM {src} JOIN price_table p ON {join} AND u.input_tokens > p.lo * {calls} "
+                      f"AND u.input_tokens <= p.hi * {calls}")
+            group_sql = [_GROUPS.get(b, f"u.{b}").replace("ts_us", "u.ts_us") for b in by] + [f"p.{k}" for k in keys]
+            names = by + keys
+            if by:
+                sel = ", ".join(f"{g} AS {_q(n)}" for g, n in zip(group_sql, names))
+                sums = ("count(*) AS rows, sum(u.requests) AS requests, sum(u.input_tokens)::DOUBLE AS input_tokens, "
+                        "sum(u.cache_read_tokens)::DOUBLE AS cache_read_tokens, "
+                        "sum(u.cache_write_5m_tokens + u.cache_write_1h_tokens)::DOUBLE AS cache_write_tokens, "
+                        "sum(u.output_tokens)::DOUBLE AS output_tokens, sum(u.reasoning_tokens)::DOUBLE AS reasoning_tokens, "
+                        f"sum({usd}) AS usd, sum(u.reported_usd) AS reported_usd")
+                frame = con.execute(f"SELECT {sel}, {sums} {joined} GROUP BY ALL ORDER BY ALL").df()
+            else:
+                opt = ", p.option" if keys else ""
+                frame = con.execute(f"SELECT make_timestamp(u.ts_us) AS timestamp, u.* EXCLUDE (ts_us, _rn, pk, mk, tk, t, tod)"
+                                    f"{opt}, {usd} AS usd {joined} ORDER BY u._rn{opt}").df()
     finally:
         con.close()
     n_rows = int(frame["rows"].sum()) if "rows" in frame else len(frame)
@@ -1623,9 +1680,10 @@ def usage_profile(usage: UsageLog, freq: str = "1min", origin: str = "start", ma
                             f"than max_steps={max_steps:,}", allowed="a coarser freq (e.g. '1min' or '1h'), or a shorter log")
     con = usage.connect()
     try:
-        agg = con.execute(
-            f"SELECT (ts_us - {base}) // {step_us} AS b, sum(requests)::DOUBLE AS n, sum(input_tokens)::DOUBLE AS i, "
-            f"sum(cache_read_tokens)::DOUBLE AS c, sum(output_tokens)::DOUBLE AS o FROM usage GROUP BY b").fetchnumpy()
+        with _duck_errors(usage.source, usage.memory_limit):
+            agg = con.execute(
+                f"SELECT (ts_us - {base}) // {step_us} AS b, sum(requests)::DOUBLE AS n, sum(input_tokens)::DOUBLE AS i, "
+                f"sum(cache_read_tokens)::DOUBLE AS c, sum(output_tokens)::DOUBLE AS o FROM usage GROUP BY b").fetchnumpy()
     finally:
         con.close()
     values = np.zeros((n_steps, 4))
@@ -2042,9 +2100,10 @@ def token_bins(usage: UsageLog, n: int = 20, edges: Iterable[float] = ()) -> dic
     """
     con = usage.connect()
     try:
-        d = con.execute("SELECT round(input_tokens / requests) AS x, sum(requests)::DOUBLE AS n, "
-                        "sum(input_tokens)::DOUBLE AS i, sum(output_tokens)::DOUBLE AS o FROM usage "
-                        "WHERE requests > 0 GROUP BY x ORDER BY x").fetchnumpy()
+        with _duck_errors(usage.source, usage.memory_limit):
+            d = con.execute("SELECT round(input_tokens / requests) AS x, sum(requests)::DOUBLE AS n, "
+                            "sum(input_tokens)::DOUBLE AS i, sum(output_tokens)::DOUBLE AS o FROM usage "
+                            "WHERE requests > 0 GROUP BY x ORDER BY x").fetchnumpy()
     finally:
         con.close()
     x, w, i, o = (np.asarray(d[k], float) for k in ("x", "n", "i", "o"))
@@ -2212,11 +2271,12 @@ def scenario_from_log(
             raise FileExistsError(f"{p} exists; choose another --out, or pass overwrite=True (--force) to replace it")
     con = usage.connect()
     try:
-        tot = con.execute("SELECT sum(requests)::DOUBLE, sum(input_tokens)::DOUBLE, sum(output_tokens)::DOUBLE, "
-                          "sum(cache_read_tokens)::DOUBLE, sum(cache_write_5m_tokens + cache_write_1h_tokens)::DOUBLE, "
-                          "sum(requests) FILTER (batch)::DOUBLE FROM usage").fetchone()
-        gap = con.execute("SELECT min(d) FROM (SELECT t - lag(t) OVER (ORDER BY t) AS d FROM "
-                          "(SELECT DISTINCT ts_us AS t FROM usage)) WHERE d > 0").fetchone()[0]
+        with _duck_errors(usage.source, usage.memory_limit):
+            tot = con.execute("SELECT sum(requests)::DOUBLE, sum(input_tokens)::DOUBLE, sum(output_tokens)::DOUBLE, "
+                              "sum(cache_read_tokens)::DOUBLE, sum(cache_write_5m_tokens + cache_write_1h_tokens)::DOUBLE, "
+                              "sum(requests) FILTER (batch)::DOUBLE FROM usage").fetchone()
+            gap = con.execute("SELECT min(d) FROM (SELECT t - lag(t) OVER (ORDER BY t) AS d FROM "
+                              "(SELECT DISTINCT ts_us AS t FROM usage)) WHERE d > 0").fetchone()[0]
     finally:
         con.close()
     calls, inp, outp, read, write, batch = (float(x or 0) for x in tot)
