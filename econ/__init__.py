@@ -10,7 +10,7 @@ import sys as _sys
 # validates IRIs, so the kit skips that module unless something imported it already.
 _sys.modules.setdefault("rfc3987_syntax", None)
 
-from ._breakeven import Breakeven, breakeven_tokens_per_day, cost_vs_volume
+from ._breakeven import Breakeven, breakeven_tokens_per_day, cheaper_intervals, cost_vs_volume
 from ._capacity import (
     Capacity,
     calibration_chart,
@@ -47,7 +47,6 @@ from ._costs import (
     api_usage_usd_per_request,
     compare,
     effective_usd_per_mtok,
-    gpus_per_replica,
     option_costs,
     replicas_needed,
 )
@@ -82,6 +81,8 @@ from ._finetune import (
     training_usd,
     winner_by_volume,
 )
+from ._fleet import FleetCandidates, fleet_candidates, size_fleet
+from ._pipeline import Decision, Fleet, PlanResult, decide, decision, flip_points, load_decision, plan_costs
 from ._params import PARAMS_DIR, Assumption, Scenario, ScenarioError, load_scenario, scenario_files
 from ._prices import (
     ApiPrice,
@@ -214,7 +215,9 @@ from ._views import (
     assumptions_table,
     assumptions_view,
     comparison_view,
-    recommendation,
+    decision_header,
+    decision_sentence,
+    fleet_sentence,
     scenario_header,
     summary_markdown,
 )

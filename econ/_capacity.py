@@ -864,22 +864,27 @@ def capacity_summary(model, gpu, input_tokens, output_tokens, precision="bf16", 
 
 def capacity_from_scenario(scenario) -> dict:
     """Keyword arguments of `serving_capacity` (and of `throughput_vs_batch_chart`, `capacity_summary`) for a
-    scenario's self-hosted model, GPU, precision, request shape and latency targets.
+    scenario's self-hosted model, precision, request shape and latency targets, on the GPU and tensor-parallel
+    degree of its fleet (the cheapest, chosen by `econ._fleet.size_fleet`).
 
     Examples
     --------
     >>> from econ import load_scenario, PARAMS_DIR
     >>> kw = capacity_from_scenario(load_scenario(PARAMS_DIR / "enterprise_steady.yaml"))
     >>> kw["model"], kw["gpu"], kw["precision"], kw["tensor_parallel"], kw["tpot_slo_s"]
-    ('llama-3.3-70b', 'H100-SXM', 'fp8', 2, 0.05)
+    ('llama-3.3-70b', 'H100-SXM', 'fp8', 1, 0.05)
     """
+    from ._fleet import size_fleet
+
     v = scenario.values
-    bpp = float(v["selfhost.bytes_per_param"])
-    precision = min(BYTES_PER_PARAM, key=lambda p: abs(BYTES_PER_PARAM[p] - bpp))  # the nearest of bf16/fp8/int4
-    return {
-        "model": v["selfhost.model"], "gpu": v["selfhost.gpu"],
+    fleet = size_fleet(v)
+    kw = {
+        "model": v["selfhost.model"], "gpu": fleet["candidates"].gpu[int(fleet["candidate"])],
         "input_tokens": float(v["workload.input_tokens_per_request"]),
         "output_tokens": float(v["workload.output_tokens_per_request"]),
-        "precision": precision, "tensor_parallel": v.get("selfhost.gpus_per_replica"),
+        "precision": v["selfhost.precision"], "tensor_parallel": int(fleet["tensor_parallel"]),
         "ttft_slo_s": v["selfhost.ttft_slo_s"], "tpot_slo_s": v["selfhost.tpot_slo_s"],
     }
+    if v["selfhost.kv_precision"] is not None:
+        kw["kv_precision"] = v["selfhost.kv_precision"]
+    return kw

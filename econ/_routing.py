@@ -1251,10 +1251,8 @@ def routing_from_scenario(scenario) -> RoutingInputs:
     _check_class_qualities(*open_q, *prem_q)
     rows, excluded, marginal = [], {}, {}
     sh = costs["selfhost"]
-    peak_rps = float(v["workload.requests_per_day"]) / 86_400.0 * float(v["workload.peak_to_mean"])
-    replica_rps = float(v["selfhost.replica_output_tokens_per_s"]) / float(v["workload.output_tokens_per_request"])
-    capacity_rps = (float(sh["replicas"]) - float(v["selfhost.redundancy_replicas"])) * replica_rps * float(
-        v["selfhost.max_utilization"])
+    peak_rps = float(sh["peak_requests_per_s"])
+    capacity_rps = float(sh["serving_replicas"] * sh["replica_requests_per_s"]) * float(v["selfhost.max_utilization"])
     egress = (float(sh["egress_storage_usd"]) - float(v["selfhost.storage_usd_per_month"])) / r
     for key, name, quality in (("selfhost", SELFHOST, open_q), ("managed", MANAGED, open_q), ("api", PREMIUM, prem_q)):
         if not v[f"{key}.permitted"]:

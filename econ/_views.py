@@ -9,8 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._breakeven import breakeven_tokens_per_day
-from ._costs import COMPONENTS, OPTIONS, compare
+from ._costs import COMPONENTS, OPTIONS
 from ._params import COST_SECTIONS
 from ._prices import price_catalog_version
 
@@ -21,7 +20,9 @@ __all__ = [
     "assumptions_table",
     "assumptions_view",
     "comparison_view",
-    "recommendation",
+    "decision_header",
+    "decision_sentence",
+    "fleet_sentence",
     "summary_markdown",
     "usd",
     "pct",
@@ -142,66 +143,95 @@ def assumptions_view(scenario, *sections: str) -> HTML:
     return HTML(assumptions_table(scenario, *sections).to_html(index=False, escape=True, classes="assumptions", border=0))
 
 
-def comparison_view(table: pd.DataFrame) -> pd.DataFrame:
-    """The `compare` table formatted for reading: money as dollars, components as columns."""
-    out = pd.DataFrame({"option": table["option"]})
-    out["permitted"] = table["permitted"].map({True: "yes", False: "no"})
-    out["monthly cost"] = table["monthly_usd"].map(usd)
-    out["per million tokens"] = table["usd_per_mtok"].map(usd)
-    out["per request"] = table["usd_per_request"].map(usd)
-    for c in COMPONENTS:
-        if (table[c] > 0).any():
-            out[c.removesuffix("_usd").replace("_", " ")] = table[c].map(usd)
-    out["GPUs"] = table["gpus"].map(lambda g: "" if np.isnan(g) else f"{g:.0f}")
-    out["utilization"] = table["utilization"].map(lambda u: "" if np.isnan(u) else pct(u))
-    return out.set_index("option")
+def _plural(n: float, word: str) -> str:
+    return f"{n:,.0f} {word}{'' if n == 1 else 's'}"
 
 
-def recommendation(scenario, table: pd.DataFrame | None = None) -> dict:
-    """The cheapest permitted option and the figures a summary needs, computed from the model."""
-    table = compare(scenario) if table is None else table
-    allowed = table[table["permitted"]]
-    if allowed.empty:
-        raise ValueError(f"{scenario.path}: no option is permitted (api, managed and selfhost all have permitted: false)")
-    best = allowed.loc[allowed["monthly_usd"].idxmin()]
-    by_key = table.set_index("key")
-    return {
-        "scenario": scenario.name,
-        "title": scenario.title,
-        "recommended": best["option"],
-        "recommended_key": best["key"],
-        "monthly_usd": {k: float(by_key.loc[k, "monthly_usd"]) for k in OPTIONS},
-        "tokens_per_day": float(scenario["workload.requests_per_day"]
-                                * (scenario["workload.input_tokens_per_request"] + scenario["workload.output_tokens_per_request"])),
-        "breakeven": {k: breakeven_tokens_per_day(scenario, k, "selfhost") for k in ("api", "managed")},
-        "savings_vs_api_usd": float(by_key.loc["api", "monthly_usd"] - best["monthly_usd"]),
-        "utilization": float(by_key.loc["selfhost", "utilization"]),
-        "gpus": float(by_key.loc["selfhost", "gpus"]),
-        "permitted": {k: bool(by_key.loc[k, "permitted"]) for k in OPTIONS},
-    }
+def decision_sentence(d) -> str:
+    """The decision in one paragraph, every figure from the decision (`econ.decide`)."""
+    rec = d.options[d.recommended]
+    w = d.workload
+    text = (f"At {tokens(w['tokens_per_day'])} tokens a day ({w['requests_per_day']:,.0f} requests), the recommended plan "
+            f"is the **{rec.name}** at {usd(rec.monthly_usd)} a month ({usd(rec.usd_per_mtok)} per million tokens, all in)")
+    if d.runner_up:
+        ru = d.options[d.runner_up]
+        text += (f", {usd(d.savings_usd_per_month)} a month ({usd(12 * d.savings_usd_per_month)} a year) below the "
+                 f"runner-up, the {ru.name} at {usd(ru.monthly_usd)}")
+    text += "."
+    if d.quality_basis == "floor":
+        text += (f" Only plans that reach the quality floor of {pct(d.quality_floor)} acceptable answers are eligible"
+                 + "".join(f"; the {o.name} ({usd(o.monthly_usd)}) is not: {o.why_not}" for o in d.options.values()
+                           if o.permitted and not o.eligible) + ".")
+    else:
+        text += " Every permitted option meets the quality floor here, so the comparison is on cost alone."
+    if rec.shares:
+        text += " The split sends " + ", ".join(f"{pct(x)} of requests to the {PLAN_NAMES[k]}" for k, x in rec.shares.items()) + "."
+    text += (f" In {pct(d.confidence)} of {d.draws:,} joint draws of every assumption with a stated range, it stays the "
+             "cheapest eligible plan.")
+    return text
 
 
-def summary_markdown(scenario, table: pd.DataFrame | None = None) -> Markdown:
-    """A closing paragraph whose every figure is computed from the model."""
-    r = recommendation(scenario, table)
-    m = r["monthly_usd"]
-    lines = [
-        f"At {tokens(r['tokens_per_day'])} tokens a day, the cheapest permitted option is **{r['recommended']}** "
-        f"at {usd(m[r['recommended_key']])} a month "
-        f"(closed API {usd(m['api'])}, managed open endpoint {usd(m['managed'])}, self-hosted {usd(m['selfhost'])})."
-    ]
-    if not r["permitted"]["api"]:
-        lines.append("The closed API is not permitted for this workload; its cost is shown for reference only.")
-    elif r["recommended_key"] != "api":
-        lines.append(f"That saves {usd(r['savings_vs_api_usd'])} a month ({pct(r['savings_vs_api_usd'] / m['api'])}) against the closed API.")
-    lines.append(
-        f"Self-hosting needs {r['gpus']:.0f} GPU{'s' if r['gpus'] != 1 else ''} and would run at "
-        f"{pct(r['utilization'])} utilization: "
-        "the fleet is sized for the peak plus spares and is paid for around the clock."
-    )
-    for k, be in r["breakeven"].items():
-        if np.isfinite(be.tokens_per_day):
-            lines.append(f"Self-hosting costs less than the {OPTIONS[k]} above {tokens(be.tokens_per_day)} tokens a day.")
-        else:
-            lines.append(f"Against the {OPTIONS[k]}: {be.note}.")
+def decision_header(d, question: str = "") -> Markdown:
+    """The decision a page supports, at its head: the recommendation, and what this page adds (``question``)."""
+    text = "**The decision for this scenario.** " + decision_sentence(d)
+    if question:
+        text += f"\n\n**This page:** {question}"
+    return Markdown(text)
+
+
+PLAN_NAMES = {**OPTIONS, "routed": "routed split"}
+
+
+def comparison_view(d) -> pd.DataFrame:
+    """Every option and plan of a decision side by side, formatted: cost, quality, eligibility, components."""
+    rows = []
+    for k, o in d.options.items():
+        row = {"plan": o.name + (" (recommended)" if k == d.recommended else ""),
+               "eligible": "yes" if o.eligible else f"no: {o.why_not}",
+               "quality": pct(o.quality), "monthly cost": usd(o.monthly_usd),
+               "per million tokens (all in)": usd(o.usd_per_mtok), "per request": usd(o.usd_per_request)}
+        rows.append(row)
+    out = pd.DataFrame(rows).set_index("plan")
+    order = COMPONENTS + [f"{k}_usd" for k in OPTIONS] + ["router_usd"]
+    comps = [c for c in order if any(o.components.get(c, 0) > 0 for o in d.options.values())]
+    for c in comps:
+        out[c.removesuffix("_usd").replace("_", " ")] = [usd(o.components.get(c, 0.0)) if o.components.get(c) else ""
+                                                          for o in d.options.values()]
+    return out
+
+
+def fleet_sentence(d) -> Markdown:
+    """The self-hosted fleet in words: GPUs, degree, replicas, utilization, price basis, and the candidates tried."""
+    f = d.fleet
+    text = (f"The cheapest self-hosted fleet that meets the latency targets at the peak ({f.peak_requests_per_s:,.2f} "
+            f"requests/s) is {_plural(f.gpus, 'GPU')}: {_plural(f.replicas, 'replica')} "
+            f"({f.serving_replicas:,} serving + {f.spare_replicas:,} spare) of {f.tensor_parallel} × {f.gpu_name} "
+            f"(tensor parallel {f.tensor_parallel}), each serving {f.replica_output_tokens_per_s:,.0f} output tokens/s "
+            f"({f.throughput_note}). GPUs {f.price_basis}: {usd(f.usd_per_gpu_hour)} per GPU-hour, "
+            f"{usd(f.fleet_usd_per_month)} a month. Utilization (mean demand over the serving replicas' capacity, "
+            f"spares excluded) is {pct(f.utilization)}; the GPUs alone cost {usd(f.gpu_only_usd_per_mtok)} per million "
+            "tokens served.")
+    if len(f.candidates) > 1:
+        others = sorted((c for c in f.candidates if not c["chosen"]), key=lambda c: c["fleet_usd_per_month"])[:3]
+        text += " Next cheapest: " + "; ".join(
+            f"{c['gpus']} × {c['gpu']} at tensor parallel {c['tensor_parallel']}, {usd(c['fleet_usd_per_month'])}"
+            for c in others) + "."
+    return Markdown(text)
+
+
+def summary_markdown(d) -> Markdown:
+    """A closing paragraph: the decision, the fleet and every breakeven interval, each figure from the decision."""
+    from ._breakeven import intervals_sentence
+
+    lines = [decision_sentence(d)]
+    f = d.fleet
+    lines.append(f"Self-hosting needs {_plural(f.gpus, 'GPU')} and would run at {pct(f.utilization)} utilization: "
+                 "the fleet is sized for the peak plus spares and is paid for around the clock.")
+    for b in d.breakevens:
+        lines.append(f"Between the {OPTIONS[b['a']]} and the {OPTIONS[b['b']]}: "
+                     f"{intervals_sentence(b['intervals'], b['a'], b['b'])}.")
+    if d.flips:
+        f0 = d.flips[0]
+        lines.append(f"The nearest flip: the recommendation changes when `{f0['key']}` goes {f0['direction']} "
+                     f"{f0['flip_value']:,.4g} {f0['unit']} (now {f0['value']:,.4g}).")
     return Markdown(" ".join(lines))

@@ -31,10 +31,12 @@ def test_claim18_volume_conversions():
 
 
 def test_claim8_gpu_counts(enterprise):
-    # 70B: BF16 140 GB, FP8 70 GB, INT4 35 GB; 80 GB cards keeping 35 % free hold 52 GB -> 4 (3 rounded to 2^k), 2, 1
+    # Llama 3.1 70B (70.6B parameters), 16 requests of 1,300 tokens = 20,800 tokens of KV cache.
+    # FP8: 70.6 GB of weights; KV 2 × 80 layers × 8 KV heads × 128 × 1 byte = 163,840 B/token → 3.4 GB; one H100
+    #      leaves 0.9 × (80 − 70.6) = 8.5 GB ≥ 3.4: 1 GPU.
+    # BF16: 141.2 GB; KV 327,680 B/token → 6.8 GB; two H100s leave 0.9 × (160 − 141.2) = 16.9 GB: 2 GPUs.
     text = claim_8(enterprise).arithmetic
-    assert "BF16: 140 GB of weights, 4 × 80 GB" in text and "FP8: 70 GB of weights, 2 × 80 GB" in text
-    assert "INT4: 35 GB of weights, 1 × 80 GB" in text
+    assert "BF16: 141 GB of weights, 2 × H100-SXM" in text and "FP8: 71 GB of weights, 1 × H100-SXM" in text
 
 
 def test_claim5_breakeven_falls_as_the_api_gets_dearer():

@@ -159,7 +159,7 @@ api:
   provider: {value: google, source: test}
   model: {value: gemini-2.5-pro, source: test}
 selfhost:
-  replica_output_tokens_per_s: {value: 1000, source: test}
+  ttft_slo_s: {value: 30, source: "test: long prompts"}
 """))
     assert float(api_usd_per_request(sc.values, "api")) == pytest.approx(0.33125, abs=1e-12)
     flat = sc.replace({"workload.token_distribution": None}).values
