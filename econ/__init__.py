@@ -92,6 +92,7 @@ from ._prices import (
     cache_rule,
     price_catalog_version,
     price_corrections,
+    workload_bins,
 )
 from ._routing import (
     RoutingInputs,

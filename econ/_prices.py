@@ -39,6 +39,7 @@ __all__ = [
     "cache_rule",
     "api_usage_usd_per_request",
     "api_usd_per_request",
+    "workload_bins",
 ]
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -652,6 +653,35 @@ def api_usage_usd_per_request(
     return np.asarray(total, float)
 
 
+def workload_bins(values: Mapping[str, Any]) -> tuple[list, list, np.ndarray]:
+    """The requests of a scenario's workload as bins: ``(input_tokens, output_tokens, share)``.
+
+    The bins of ``workload.token_distribution`` rescaled so that their means are the workload's mean input and
+    output tokens per request (which may be arrays: each bin's tokens then broadcast with them), or the mean
+    request as the only bin. ``share`` sums to 1. The cost model bills per bin (`api_usd_per_request`); a fleet
+    or capacity model can size per bin the same way.
+
+    Examples
+    --------
+    >>> v = {"workload.input_tokens_per_request": 130_000, "workload.output_tokens_per_request": 1_000,
+    ...      "workload.token_distribution": {"input_tokens": [250_000, 10_000], "output_tokens": [1_000, 1_000],
+    ...                                      "share": [1, 1]}}
+    >>> i, o, w = workload_bins(v)
+    >>> [float(x) for x in i], [float(x) for x in o], w.tolist()
+    ([250000.0, 10000.0], [1000.0, 1000.0], [0.5, 0.5])
+    """
+    mean_in = np.asarray(values["workload.input_tokens_per_request"], float)
+    mean_out = np.asarray(values["workload.output_tokens_per_request"], float)
+    bins = values.get("workload.token_distribution")
+    if not bins:
+        return [mean_in], [mean_out], np.ones(1)
+    i_b, o_b = np.asarray(bins["input_tokens"], float), np.asarray(bins["output_tokens"], float)
+    w = np.asarray(bins["share"], float) / np.sum(bins["share"])
+    ri = mean_in / (w @ i_b) if w @ i_b > 0 else np.ones_like(mean_in)
+    ro = mean_out / (w @ o_b) if w @ o_b > 0 else np.ones_like(mean_out)
+    return [x * ri for x in i_b], [x * ro for x in o_b], w
+
+
 def api_usd_per_request(values: Mapping[str, Any], section: str):
     """Expected token bill per request of a scenario's per-token option (``"api"`` or ``"managed"``) [USD/request].
 
@@ -677,13 +707,8 @@ def api_usd_per_request(values: Mapping[str, Any], section: str):
           "min_cacheable_prefix_tokens": v.get(f"{s}.min_cacheable_prefix_tokens", 0),
           "cache_step_tokens": v.get(f"{s}.cache_step_tokens", 1),
           "batch_cache_read_factor": v.get(f"{s}.batch_cache_read_factor")}
-    mean_in = np.asarray(v["workload.input_tokens_per_request"], float)
-    mean_out = np.asarray(v["workload.output_tokens_per_request"], float)
-    bins = v.get("workload.token_distribution")
-    if not bins:
-        return api_usage_usd_per_request(mean_in, mean_out, *args, **kw)
-    i_b, o_b = np.asarray(bins["input_tokens"], float), np.asarray(bins["output_tokens"], float)
-    w = np.asarray(bins["share"], float) / np.sum(bins["share"])
-    ri = mean_in / (w @ i_b) if w @ i_b > 0 else np.ones_like(mean_in)
-    ro = mean_out / (w @ o_b) if w @ o_b > 0 else np.ones_like(mean_out)
-    return api_usage_usd_per_request([x * ri for x in i_b], [x * ro for x in o_b], *args, share=w, **kw)
+    if not v.get("workload.token_distribution"):
+        return api_usage_usd_per_request(v["workload.input_tokens_per_request"], v["workload.output_tokens_per_request"],
+                                         *args, **kw)
+    i_b, o_b, w = workload_bins(v)
+    return api_usage_usd_per_request(i_b, o_b, *args, share=w, **kw)

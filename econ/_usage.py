@@ -254,6 +254,13 @@ def _open_source(path, shown: str | None = None) -> _Source:
         return _Source("the DataFrame", "frame", frame=path)
     p = Path(path)
     shown = shown or _shown(p)
+    if not p.exists() and any(c in str(p) for c in "*?["):  # a glob: DuckDB reads every match as one log
+        matches = sorted(p.parent.glob(p.name))
+        if not matches:
+            raise UsageLogError(shown, "no file matches the pattern")
+        kind = _file_kind(str(p), p.name)
+        _check_text_file(matches[0], _shown(matches[0]), kind)
+        return _Source(shown, kind, path=str(p))
     if not p.exists():
         raise UsageLogError(shown, "no such file")
     if p.is_dir():
@@ -1190,7 +1197,7 @@ def read_usage(
     ----------
     path : str, Path or DataFrame
         The log: CSV, JSON lines, JSON (an array, or an API page ``{"data": [...]}``) or Parquet, optionally
-        ``.gz``/``.zst`` compressed; or a DataFrame.
+        ``.gz``/``.zst`` compressed, or a glob of such files (``logs/*.parquet``); or a DataFrame.
     format : str
         One of `FORMATS` (``econ.FORMATS[name].description`` says what each reads): ``openai``,
         ``openai-responses``, ``anthropic``, ``gemini`` (response bodies, one JSON per line, parsed by genai-prices'

@@ -595,3 +595,15 @@ def test_a_measured_scenario_renders(tmp_path, monkeypatch):
     assert _report.build_report([str(out)]) == 0
     page = (outputs / "measured" / "02_capacity_and_traffic.html").read_text()
     assert "measured_profile.csv" in page and "Measured from week.csv" in page
+
+
+def test_a_glob_of_files_is_one_log_and_bills_by_date(tmp_path):
+    for day in (2, 3):
+        pd.DataFrame({"timestamp": [f"2026-11-0{day}T09:00:00Z"], "input_tokens": [1_000], "output_tokens": [100],
+                      "provider": "openai", "model": "gpt-4.1-mini"}).to_parquet(tmp_path / f"day{day}.parquet")
+    u = read_usage(tmp_path / "day*.parquet")
+    t = price_usage(u, by="date")
+    assert u.rows == 2 and t["usd"].tolist() == pytest.approx([0.00056, 0.00056], abs=1e-15)
+    assert [str(d)[:10] for d in t["date"]] == ["2026-11-02", "2026-11-03"]
+    with pytest.raises(UsageLogError, match="no file matches the pattern"):
+        read_usage(tmp_path / "none*.csv")
