@@ -421,8 +421,8 @@ _PRICE_FIELDS = {
 
 
 def _resolved_facts(shown: str, origin: str, a: dict[str, Assumption], path: Path | None = None) -> dict[str, Assumption]:
-    """Fill null prices from genai-prices and add the GPU's catalog figures, each with its source."""
-    from ._catalog import gpu_spec
+    """Fill null prices from genai-prices (with the kit's corrections and billing rules) and check the fleet's and the
+    traffic profile's inputs, each fact with its source."""
     from ._prices import api_price, billing_facts
     from ._usage import check_token_means
 

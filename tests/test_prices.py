@@ -12,7 +12,7 @@ import pytest
 from genai_prices import data_snapshot
 from genai_prices.types import TieredPrices
 
-from econ import PARAMS_DIR, load_scenario, price_usage, read_usage
+from econ import load_scenario, price_usage, read_usage
 from econ._prices import (
     BATCH,
     _applies,
