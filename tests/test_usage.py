@@ -190,10 +190,10 @@ SAMPLES = [
     # gemini-2.5-pro: 55,021 x 1.25 + (923 + 785 thoughts) x 10 = 85,856.25; above 200k the whole call at 2.50 / 15:
     # 250,000 x 2.5 + 1,000 x 15 = 640,000; gemini-2.5-flash: 2,000 x 0.30 + 8,000 cached x 0.03 + 500 x 2.50 = 2,090
     ("gemini.jsonl", "gemini", {}, [0.08585625, 0.64, 0.00209]),
-    # Usage API buckets, gpt-4o: 5 calls, 7,952 x 2.5 + 2,048 x 1.25 + 750 x 10 = 29,940; 20 batch calls at half price:
-    # 40,000 x 1.25 + 9,000 x 5 = 95,000. 25 calls, $0.0049976 each
-    ("openai_usage_api.csv", "openai-usage-api", {}, [0.02994, 0.095]),
-    ("openai_usage_api.json", "openai-usage-api", {}, [0.02994, 0.095]),
+    # issue 15's Usage API export, gpt-4o: 5 calls, 1,488 x 2.5 + 1,024 cached x 1.25 + 150 x 10 = 6,500; 20 batch
+    # calls at half price: 40,000 x 1.25 + 9,000 x 5 = 95,000. 25 calls, $0.00406 each (the kit read 2 at $0.09825)
+    ("openai_usage_api.csv", "openai-usage-api", {}, [0.0065, 0.095]),
+    ("openai_usage_api.json", "openai-usage-api", {}, [0.0065, 0.095]),
     # OpenRouter daily buckets: openai/gpt-4.1 90,000 x 2 + 8,000 x 8 = 244,000; claude-sonnet-4.5 30,000 x 3 + 3,000 x 15
     ("openrouter_activity.json", "openrouter", {}, [0.244, 0.135]),
     # LiteLLM: gpt-4o 176 x 2.5 + 1,024 cached x 1.25 + 150 x 10 = 3,220; a LiteLLM cache hit: skipped;
@@ -237,7 +237,7 @@ def test_usage_api_counts_requests_not_rows():
     u = read_usage(DATA / "openai_usage_api.csv", format="openai-usage-api")
     t = price_usage(u, by="model")
     assert (u.rows, u.requests, int(t["requests"].iloc[0])) == (2, 25, 25)
-    assert t["usd_per_request"].iloc[0] == pytest.approx(0.12494 / 25, abs=1e-15)  # $0.0049976
+    assert t["usd_per_request"].iloc[0] == pytest.approx(0.00406, abs=1e-15)
 
 
 def test_reported_costs_are_kept_beside_the_kits_bill():
