@@ -4,6 +4,7 @@ the provider does (against genai-prices' calc_price), traffic profiles, cost per
 from __future__ import annotations
 
 import json
+import os
 from datetime import date
 from pathlib import Path
 
@@ -24,6 +25,8 @@ from econ._usage import (
     read_usage,
     task_prices_from_scenario,
 )
+
+FUZZ = os.environ.get("HYPOTHESIS_PROFILE") == "fuzz"  # make fuzz: many more examples
 
 # ------------------------------------------------------------------------------------------------ readers
 LOG = pd.DataFrame({
@@ -420,7 +423,7 @@ def _calls(draw):
     return pd.DataFrame(rows)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=500 if FUZZ else 40, deadline=None)
 @given(_calls())
 def test_price_usage_equals_calc_price_on_random_calls_of_every_named_model(calls):
     """The kit's vectorized bill equals genai-prices' calc_price call by call (on the corrected catalog entry where
@@ -460,7 +463,7 @@ _CELLS = st.one_of(
 )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=2_000 if FUZZ else 60, deadline=None)
 @given(st.lists(st.tuples(_CELLS, _CELLS, _CELLS), min_size=0, max_size=6), st.sampled_from(["s", "ms"]),
        st.booleans())
 def test_fuzzed_logs_end_in_a_named_refusal_or_a_finite_bill(tmp_path_factory, rows, unit, relative):
