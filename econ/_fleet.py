@@ -78,7 +78,8 @@ class FleetCandidates:
 
 
 CANDIDATE_KEYS = (
-    "selfhost.model", "selfhost.gpu", "selfhost.precision", "selfhost.kv_precision", "selfhost.tensor_parallel",
+    "selfhost.model", "selfhost.gpu", "selfhost.precision", "selfhost.kv_precision", "selfhost.gpu_memory_utilization",
+    "selfhost.tensor_parallel",
     "selfhost.ttft_slo_s", "selfhost.tpot_slo_s", "selfhost.gpu_cost_mode", "selfhost.throughput_input_tokens",
     "selfhost.throughput_output_tokens", "workload.input_tokens_per_request",
     "workload.output_tokens_per_request",
@@ -127,8 +128,8 @@ def fleet_candidates(values: Mapping[str, Any]) -> FleetCandidates:
 
 
 @lru_cache(maxsize=256)
-def _candidates(model, gpu, precision, kv_precision, tensor_parallel, ttft, tpot, mode, measured_in, measured_out,
-                n_in, n_out, stated) -> FleetCandidates:
+def _candidates(model, gpu, precision, kv_precision, memory_utilization, tensor_parallel, ttft, tpot, mode, measured_in,
+                measured_out, n_in, n_out, stated) -> FleetCandidates:
     from ._capacity import serving_capacity
     from ._catalog import gpu_names, gpu_spec
 
@@ -139,7 +140,7 @@ def _candidates(model, gpu, precision, kv_precision, tensor_parallel, ttft, tpot
         gpus = [gpu]
     degrees = (tensor_parallel,) if tensor_parallel is not None else TP_DEGREES
     rows, refused = [], []
-    kv = {} if kv_precision is None else {"kv_precision": kv_precision}
+    kv = {"memory_utilization": memory_utilization} | ({} if kv_precision is None else {"kv_precision": kv_precision})
 
     def capacity(g, tp, i, o):
         return serving_capacity(model, g, i, o, precision, tp, ttft, tpot, **kv)
@@ -181,7 +182,7 @@ def _candidates(model, gpu, precision, kv_precision, tensor_parallel, ttft, tpot
         note = (f"capacity model (econ.serving_capacity) at {n_in:,.0f} in / {n_out:,.0f} out, "
                 f"TTFT ≤ {ttft} s, TPOT ≤ {tpot} s")
     specs = [gpu_spec(g) for g, _, _ in rows]
-    price = lambda s, f: np.nan if s.get(f) is None else float(s[f])  # noqa: E731
+    price = lambda s, f: np.nan if s.get(f) is None else float(s[f]["value"])  # noqa: E731  catalog: {value, low, high, source}
     return FleetCandidates(
         gpu=tuple(g for g, _, _ in rows),
         tensor_parallel=np.array([tp for _, tp, _ in rows], int),
@@ -190,7 +191,7 @@ def _candidates(model, gpu, precision, kv_precision, tensor_parallel, ttft, tpot
         stated_scale=float(scale),
         rent_usd_per_gpu_hour=np.array([price(s, "rent_usd_per_gpu_hour") for s in specs]),
         purchase_usd_per_gpu=np.array([price(s, "purchase_usd_per_gpu") for s in specs]),
-        server_w_per_gpu=np.array([price(s, "server_w_per_gpu") for s in specs]),
+        server_w_per_gpu=np.array([price(s, "server_power_w_per_gpu") for s in specs]),
         tdp_w=np.array([float(s["tdp_w"]) for s in specs]),
         refused=tuple(refused),
         note=note,
@@ -265,8 +266,8 @@ def size_fleet(values: Mapping[str, Any], candidates: FleetCandidates | None = N
     if v["selfhost.gpu_cost_mode"] == "rent":
         rent = _gpu_price(v, "selfhost.rent_usd_per_gpu_hour", "selfhost.rent_price_factor", cand.rent_usd_per_gpu_hour)
         per_gpu_hour = rent * (1 - _a(v["selfhost.commitment_discount"]))[..., None]
-        parts = {"gpu_usd": per_gpu_hour * HOURS_PER_MONTH, "power_usd": 0.0 * per_gpu_hour, "hosting_usd": 0.0 * per_gpu_hour}
-        purchase = np.zeros_like(per_gpu_hour)
+        parts = {"gpu_usd": per_gpu_hour * HOURS_PER_MONTH, "power_usd": np.zeros(1), "hosting_usd": np.zeros(1)}
+        purchase = np.zeros(1)
     else:
         purchase = _gpu_price(v, "selfhost.purchase_usd_per_gpu", "selfhost.purchase_price_factor", cand.purchase_usd_per_gpu)
         server_w = np.where(np.isnan(cand.server_w_per_gpu), cand.tdp_w * _a(v["selfhost.server_power_per_tdp"])[..., None],
@@ -274,21 +275,33 @@ def size_fleet(values: Mapping[str, Any], candidates: FleetCandidates | None = N
         kw = server_w / 1000.0 * _a(v["selfhost.power_draw_share"])[..., None] * _a(v["selfhost.pue"])[..., None]
         parts = {"gpu_usd": purchase / (12.0 * _a(v["selfhost.amortization_years"]))[..., None],
                  "power_usd": kw * HOURS_PER_MONTH * _a(v["selfhost.electricity_usd_per_kwh"])[..., None],
-                 "hosting_usd": _a(v["selfhost.hosting_usd_per_gpu_month"])[..., None] + 0.0 * purchase}
+                 "hosting_usd": _a(v["selfhost.hosting_usd_per_gpu_month"])[..., None]}
     per_gpu_month = parts["gpu_usd"] + parts["power_usd"] + parts["hosting_usd"]
-    shape = np.broadcast_shapes(gpus.shape, per_gpu_month.shape)
-    fleet_usd = np.broadcast_to(gpus * per_gpu_month, shape)
+    fleet_usd = gpus * per_gpu_month
     best = np.argmin(np.where(np.isnan(fleet_usd), np.inf, fleet_usd), axis=-1)
-    pick = lambda a: np.take_along_axis(np.broadcast_to(a, shape), best[..., None], axis=-1)[..., 0]  # noqa: E731
-    g, serving_b, rps_b = pick(gpus), pick(serving), pick(replica_rps)
+
+    def pick(a):  # the chosen candidate's value, elementwise, from an array over the candidates (last axis)
+        a = np.asarray(a, float)
+        if a.shape[-1] == 1:  # the same for every candidate
+            return np.broadcast_to(a[..., 0], best.shape)
+        if a.ndim == 1:
+            return a[best]
+        return np.take_along_axis(np.broadcast_to(a, best.shape + a.shape[-1:]), best[..., None], axis=-1)[..., 0]
+
+    tp = cand.tensor_parallel[best].astype(float)
+    tps_b = pick(tps)
+    rps_b = tps_b / out_tokens
+    serving_b = replicas_needed(peak_rps, rps_b, _a(v["selfhost.max_utilization"]), _a(v["selfhost.min_replicas"]))
+    replicas = serving_b + spares
+    g = replicas * tp
     out = {
         "candidate": best,
-        "tensor_parallel": pick(np.broadcast_to(cand.tensor_parallel, shape).astype(float)),
+        "tensor_parallel": tp,
         "serving_replicas": serving_b,
         "spare_replicas": np.broadcast_to(spares, best.shape).astype(float),
-        "replicas": pick(serving + spares[..., None]),
+        "replicas": replicas,
         "gpus": g,
-        "replica_output_tokens_per_s": pick(tps),
+        "replica_output_tokens_per_s": tps_b,
         "replica_requests_per_s": rps_b,
         "mean_requests_per_s": np.broadcast_to(mean_rps, best.shape),
         "peak_requests_per_s": np.broadcast_to(peak_rps, best.shape),

@@ -31,6 +31,7 @@ import numpy as np
 from scipy.optimize import brentq
 
 from ._breakeven import _tokens_per_request, cheaper_intervals
+from ._cashflow import present_cost_usd
 from ._costs import COMPONENTS, DAYS_PER_MONTH, OPTIONS, option_costs
 from ._fleet import CANDIDATE_KEYS
 
@@ -66,7 +67,8 @@ class PlanResult:
     ``monthly_usd`` and ``components`` [USD/month]; ``usd_per_mtok`` all-in [USD per million tokens];
     ``usd_per_request`` [USD]; ``quality`` [probability of an acceptable answer]; ``shares`` (routed split only)
     [fraction of requests per option]; ``capex_usd`` [USD up front]; ``opex_usd_per_month`` [USD/month: the monthly
-    cost without the straight-line depreciation of bought GPUs].
+    cost without the straight-line depreciation of bought GPUs]; ``pv_usd`` [USD: present value of the plan's cash
+    over the horizon: capex, opex, the GPUs' resale at the end (`econ._cashflow.present_cost_usd`)].
     """
 
     key: str
@@ -81,6 +83,7 @@ class PlanResult:
     components: dict[str, float]
     capex_usd: float = 0.0
     opex_usd_per_month: float = 0.0
+    pv_usd: float = 0.0
     shares: dict[str, float] | None = None
     why_not: str = ""
 
@@ -141,6 +144,8 @@ class Decision:
     confidence : float
         Share of Monte Carlo draws (`DECISION_DRAWS`, seed `DECISION_SEED`) in which the recommended plan is
         eligible and the cheapest eligible one [fraction].
+    horizon : dict
+        ``months``, ``discount_rate_per_year``, ``life_months`` and ``resale_share`` of the cash-flow view.
     breakevens : list of dict
         Per pair of permitted options, every volume interval and the cheaper option in it (`cheaper_intervals`).
     flips : list of dict
@@ -161,6 +166,7 @@ class Decision:
     confidence: float
     draws: int
     seed: int
+    horizon: dict
     breakevens: list[dict]
     flips: list[dict]
     warnings: list[str]
@@ -205,7 +211,7 @@ def load_decision(path: str | Path) -> Decision:
     options = {}
     for k, o in d["options"].items():
         o = dict(o)
-        for f in ("quality", "monthly_usd", "usd_per_mtok", "usd_per_request", "capex_usd", "opex_usd_per_month"):
+        for f in ("quality", "monthly_usd", "usd_per_mtok", "usd_per_request", "capex_usd", "opex_usd_per_month", "pv_usd"):
             o[f] = _nan(o[f])
         o["components"] = {c: _nan(x) for c, x in o["components"].items()}
         options[k] = PlanResult(**o)
@@ -252,6 +258,7 @@ class _Routed:
 
     shares: dict[str, float]      # option key -> share of requests
     premium_share: float
+    min_premium_share: float      # what the open destinations' capacity leaves to the premium API
     router_usd_per_request: float
     router_hours_per_month: float
 
@@ -260,8 +267,8 @@ def _routed_split(scenario) -> tuple[_Routed | None, Any]:
     """The cheapest split meeting the floor over the permitted options, if it uses two or more of them."""
     from ._routing import optimal_split, routed_split, routing_from_scenario
 
-    r = routing_from_scenario(scenario)
     try:
+        r = routing_from_scenario(scenario)
         plan = optimal_split(**r.split_args)
     except ValueError:
         return None, None
@@ -283,8 +290,10 @@ def _routed_split(scenario) -> tuple[_Routed | None, Any]:
     if len(shares) < 2:
         return None, plan
     v = scenario.values
-    return _Routed(shares, float(plan.premium_share), float(v["routing.router_usd_per_request"]),
-                   float(v["routing.router_hours_per_month"])), plan
+    d = r.destinations.set_index("destination")
+    open_cap = sum(float(d.loc[n, "max_share"]) for n in plan.shares if _DEST_KEYS[n] in shares and n not in plan.premium)
+    return _Routed(shares, float(plan.premium_share), max(0.0, 1.0 - open_cap),
+                   float(v["routing.router_usd_per_request"]), float(v["routing.router_hours_per_month"])), plan
 
 
 def plan_costs(values: Mapping[str, Any], routed: _Routed | None = None) -> dict[str, dict[str, np.ndarray]]:
@@ -340,12 +349,14 @@ def _routed_costs(values, routed: _Routed, costs, floor) -> dict[str, np.ndarray
                                  a("open_quality_easy"), a("open_quality_hard"), a("premium_quality_easy"),
                                  a("premium_quality_hard"))
         reachable = np.isfinite(s)
-        s = np.where(reachable, s, 1.0)
+        s = np.where(reachable, np.maximum(s, routed.min_premium_share), 1.0)
         shares = {"api": s, **{k: (1 - s) * routed.shares[k] / open_total for k in open_keys}}
-        from ._routing import routed_quality
+        quality = np.where(reachable, floor, np.nan)  # the share is the smallest that reaches the floor
+        if routed.min_premium_share > 0:  # more premium than the floor needs, for capacity: quality above it
+            from ._routing import routed_quality
 
-        quality = routed_quality(np.clip(s, 0, 1), a("hard_share"), a("router_auc"), a("open_quality_easy"),
-                                 a("open_quality_hard"), a("premium_quality_easy"), a("premium_quality_hard"))
+            quality = routed_quality(np.clip(s, 0, 1), a("hard_share"), a("router_auc"), a("open_quality_easy"),
+                                     a("open_quality_hard"), a("premium_quality_easy"), a("premium_quality_hard"))
     else:  # one quality level split for capacity: the shares hold
         reachable = True
         shares = dict(routed.shares)
@@ -557,7 +568,7 @@ def _only(cand, c: int):
                    tdp_w=pick(cand.tdp_w))
 
 
-def _plan_result(key, plans, v, floor, quality_basis) -> PlanResult:
+def _plan_result(key, plans, v, floor, horizon) -> PlanResult:
     p = plans[key]
     monthly = float(p["monthly_usd"])
     tokens = float(p["tokens_per_month"])
@@ -580,10 +591,12 @@ def _plan_result(key, plans, v, floor, quality_basis) -> PlanResult:
     if permitted and not meets:
         why = f"quality {quality:.1%} below the floor {floor:.1%}"
     shares = {k: float(x) for k, x in p["shares"].items()} if key == ROUTED else None
+    pv = float(present_cost_usd(capex, monthly - depreciation, horizon["months"], horizon["discount_rate_per_year"],
+                                horizon["life_months"], horizon["resale_share"]))
     return PlanResult(key=key, name=PLAN_NAMES[key], permitted=permitted, quality=quality, meets_floor=meets,
                       eligible=permitted and meets, monthly_usd=monthly, usd_per_mtok=monthly / (tokens / 1e6),
                       usd_per_request=monthly / requests, components=components, capex_usd=capex,
-                      opex_usd_per_month=monthly - depreciation, shares=shares, why_not=why)
+                      opex_usd_per_month=monthly - depreciation, pv_usd=pv, shares=shares, why_not=why)
 
 
 def decide(scenario, draws: int = DECISION_DRAWS, seed: int = DECISION_SEED) -> Decision:
@@ -619,7 +632,7 @@ def decide(scenario, draws: int = DECISION_DRAWS, seed: int = DECISION_SEED) -> 
     >>> from econ import load_scenario, PARAMS_DIR
     >>> d = decide(load_scenario(PARAMS_DIR / "enterprise_steady.yaml"), draws=2_000)
     >>> d.recommended, d.fleet.gpus, d.quality_basis
-    ('routed', 2, 'floor')
+    ('routed', 4, 'floor')
     """
     v = scenario.values
     routed, _ = _routed_split(scenario)
@@ -628,7 +641,9 @@ def decide(scenario, draws: int = DECISION_DRAWS, seed: int = DECISION_SEED) -> 
     floor = float(q["floor"])
     every_meets = all(bool(q["meets"][k]) for k in OPTIONS if v[f"{k}.permitted"])
     quality_basis = "cost only" if every_meets else "floor"
-    results = {k: _plan_result(k, plans, v, floor, quality_basis) for k in plans}
+    horizon = {"months": int(v["horizon.months"]), "discount_rate_per_year": float(v["horizon.discount_rate_per_year"]),
+               "life_months": 12.0 * float(v["selfhost.amortization_years"]), "resale_share": float(v["horizon.resale_share"])}
+    results = {k: _plan_result(k, plans, v, floor, horizon) for k in plans}
     eligible = sorted((r for r in results.values() if r.eligible), key=lambda r: r.monthly_usd)
     if not eligible:
         why = "; ".join(f"{r.name}: {r.why_not}" for r in results.values())
@@ -664,6 +679,7 @@ def decide(scenario, draws: int = DECISION_DRAWS, seed: int = DECISION_SEED) -> 
         confidence=_confidence(scenario, routed, recommended, draws, seed),
         draws=int(draws),
         seed=int(seed),
+        horizon=horizon,
         breakevens=breakevens,
         flips=flips,
         warnings=warnings,
