@@ -533,7 +533,9 @@ def billing_facts(section: str, price: ApiPrice, like) -> dict:
 
 
 # --------------------------------------------------------------------------------------------- expected bill
-def _one_shape(i, o, p_in, p_out, p_read, p_write, c, h, b, f, above, fi_lc, fo_lc, minimum, step, fr):
+def _billed_tokens(i, o, c, h, above, fi_lc, fo_lc, minimum, step):
+    """Tokens of one request shape as billed, each times its long-context factor: (uncached input, cache reads,
+    cache writes, output) [tokens]. The bill is linear in the prices given these, so bins are summed first."""
     i, o = np.asarray(i, float), np.asarray(o, float)
     if above is None:
         fi = fo = 1.0
@@ -541,15 +543,11 @@ def _one_shape(i, o, p_in, p_out, p_read, p_write, c, h, b, f, above, fi_lc, fo_
         lc = i > np.asarray(above, float)
         fi, fo = np.where(lc, fi_lc, 1.0), np.where(lc, fo_lc, 1.0)
     prefix = i * np.asarray(c, float)
-    m, s = np.asarray(minimum, float), np.asarray(step, float)
-    stepped = m + np.floor((prefix - m) / np.maximum(s, 1.0) + 1e-9) * np.maximum(s, 1.0)
+    m, s = np.asarray(minimum, float), np.maximum(np.asarray(step, float), 1.0)
+    stepped = m + np.floor((prefix - m) / s + 1e-9) * s
     eligible = np.where(prefix >= m, np.where(s > 1, np.minimum(stepped, prefix), prefix), 0.0)
     h = np.asarray(h, float)
-    read, write, uncached = eligible * h, eligible * (1 - h), i - eligible
-    standard = (uncached * p_in + read * p_read + write * p_write) * fi + o * p_out * fo
-    batch = (uncached * p_in * f + read * p_read * fr + write * p_write * f) * fi + o * p_out * f * fo
-    b = np.asarray(b, float)
-    return ((1 - b) * standard + b * batch) / 1e6
+    return (i - eligible) * fi, eligible * h * fi, eligible * (1 - h) * fi, o * fo
 
 
 def api_usage_usd_per_request(
@@ -637,20 +635,28 @@ def api_usage_usd_per_request(
     0.33125
     """
     fr = batch_price_factor if batch_cache_read_factor is None else batch_cache_read_factor
-    common = (input_usd_per_mtok, output_usd_per_mtok, cache_read_usd_per_mtok, cache_write_usd_per_mtok,
-              cacheable_prefix_share, cache_hit_rate, batchable_share, batch_price_factor, long_context_above_tokens,
-              long_context_input_factor, long_context_output_factor, min_cacheable_prefix_tokens, cache_step_tokens, fr)
+    rules = (cacheable_prefix_share, cache_hit_rate, long_context_above_tokens, long_context_input_factor,
+             long_context_output_factor, min_cacheable_prefix_tokens, cache_step_tokens)
     if share is None:
-        return _one_shape(input_tokens, output_tokens, *common)
-    w = np.asarray(share, float)
-    if w.ndim != 1 or len(w) != len(input_tokens) or len(w) != len(output_tokens) or not w.sum() > 0 or (w < 0).any():
-        raise ValueError("share: expected one weight >= 0 per bin of input_tokens and output_tokens, not all zero")
-    w = w / w.sum()
-    total = 0.0
-    for wb, ib, ob in zip(w, input_tokens, output_tokens):
-        if wb > 0:
-            total = total + wb * _one_shape(ib, ob, *common)
-    return np.asarray(total, float)
+        u, r, w, o = _billed_tokens(input_tokens, output_tokens, *rules)
+    else:
+        wts = np.asarray(share, float)
+        if wts.ndim != 1 or len(wts) != len(input_tokens) or len(wts) != len(output_tokens) or not wts.sum() > 0 \
+                or (wts < 0).any():
+            raise ValueError("share: expected one weight >= 0 per bin of input_tokens and output_tokens, not all zero")
+        wts = wts / wts.sum()
+        u = r = w = o = 0.0
+        for wb, ib, ob in zip(wts, input_tokens, output_tokens):
+            if wb > 0:
+                bu, br, bw, bo = _billed_tokens(ib, ob, *rules)
+                u, r, w, o = u + wb * bu, r + wb * br, w + wb * bw, o + wb * bo
+    p_in, p_read, p_write = (np.asarray(x, float) for x in (input_usd_per_mtok, cache_read_usd_per_mtok, cache_write_usd_per_mtok))
+    p_out = np.asarray(output_usd_per_mtok, float)
+    standard = u * p_in + r * p_read + w * p_write + o * p_out
+    f, fr = np.asarray(batch_price_factor, float), np.asarray(fr, float)
+    batch = (u * p_in + w * p_write + o * p_out) * f + r * p_read * fr
+    b = np.asarray(batchable_share, float)
+    return np.asarray(((1 - b) * standard + b * batch) / 1e6, float)
 
 
 def workload_bins(values: Mapping[str, Any]) -> tuple[list, list, np.ndarray]:
