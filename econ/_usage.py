@@ -1584,6 +1584,8 @@ def price_usage(
     con = usage.connect(memory_limit, ordered=not by)
     try:
         with _duck_errors(usage.source, memory_limit or usage.memory_limit):
+            mins = sorted({float(m) for m in table["min_cache"] if m > 0})
+            table = table.assign(min_idx=[0 if m <= 0 else mins.index(float(m)) + 1 for m in table["min_cache"]])
             con.register("price_table", table)
             calls = "greatest(u.requests, 1)"
             ok = f"(u.cache_read_tokens + u.cache_write_5m_tokens + u.cache_write_1h_tokens) >= p.min_cache * {calls}"
@@ -1596,16 +1598,8 @@ def price_usage(
                    f"coalesce({t}, 0) AS t, {tod} AS tod FROM usage) u")
             joined = (f"FROM {src} JOIN price_table p ON {join} AND u.input_tokens > p.lo * {calls} "
                       f"AND u.input_tokens <= p.hi * {calls}")
-            group_sql = [_GROUPS.get(b, f"u.{b}").replace("ts_us", "u.ts_us") for b in by] + [f"p.{k}" for k in keys]
-            names = by + keys
             if by:
-                sel = ", ".join(f"{g} AS {_q(n)}" for g, n in zip(group_sql, names))
-                sums = ("count(*) AS rows, sum(u.requests) AS requests, sum(u.input_tokens)::DOUBLE AS input_tokens, "
-                        "sum(u.cache_read_tokens)::DOUBLE AS cache_read_tokens, "
-                        "sum(u.cache_write_5m_tokens + u.cache_write_1h_tokens)::DOUBLE AS cache_write_tokens, "
-                        "sum(u.output_tokens)::DOUBLE AS output_tokens, sum(u.reasoning_tokens)::DOUBLE AS reasoning_tokens, "
-                        f"sum({usd}) AS usd, sum(u.reported_usd) AS reported_usd")
-                frame = con.execute(f"SELECT {sel}, {sums} {joined} GROUP BY ALL ORDER BY ALL").df()
+                frame = con.execute(_aggregate_then_price(table, by, keys, prices is None, timed, t)).df()
             else:
                 opt = ", p.option" if keys else ""
                 frame = con.execute(f"SELECT make_timestamp(u.ts_us) AS timestamp, u.* EXCLUDE (ts_us, _rn, pk, mk, tk, t, tod)"
@@ -1625,6 +1619,47 @@ def price_usage(
                                       kind="stable").reset_index(drop=True)
     frame.attrs.update(corrections=[e["id"] for e in used], basis=basis, source=usage.describe())
     return frame
+
+
+def _aggregate_then_price(table: pd.DataFrame, by: list[str], keys: list[str], catalog: bool, timed: bool, t: str) -> str:
+    """SQL of a grouped bill in one pass: the log summed to the few call shapes its prices tell apart (price key,
+    input-length band, price period, caching minimum met), then that small table joined with the prices. The bill
+    is linear in the token counts within a shape, so this equals pricing each call. ``table`` carries ``min_idx``
+    (0: no caching minimum, else 1 + the index of its minimum among the table's positive ones)."""
+    calls = "greatest(requests, 1)"
+    cuts = sorted({float(x) for x in table["lo"] if x >= 0})
+    band = " + ".join(f"(input_tokens > {c!r} * {calls})::INTEGER" for c in cuts) or "0"
+    reps = "[" + ", ".join(repr(x) for x in [0.0] + [c + 0.5 for c in cuts]) + "]"  # an input per call in each band
+    mins = sorted({float(m) for m in table["min_cache"] if m > 0})
+    cached = "(cache_read_tokens + cache_write_5m_tokens + cache_write_1h_tokens)"
+    group = [f"{_GROUPS.get(b, b)} AS {_q(b)}" for b in by]
+    group += ["coalesce(provider, '') AS _pk", "coalesce(model, '') AS _mk", "batch AS _b",
+              "coalesce(service_tier, '') AS _tk", f"{band} AS _band"]
+    group += [f"({cached} >= {m!r} * {calls}) AS _f{j}" for j, m in enumerate(mins)]
+    join = "a._pk = p.pk AND a._mk = p.mk AND a._b = p.batch AND a._tk = p.tk" if catalog else "a._b = p.batch"
+    if timed:
+        bounds = sorted({float(x) for x in table["tod_from"] if x > 0})
+        day_us = 86_400_000_000
+        tod = f"((coalesce({t}, 0) % {day_us}) + {day_us}) % {day_us}"
+        group += [f"floor(coalesce({t}, 0) / {day_us}) AS _day",
+                  (" + ".join(f"({tod} >= {b * 1e6!r})::INTEGER" for b in bounds) or "0") + " AS _seg"]
+        start = f"list_extract([{', '.join(repr(x) for x in [0.0] + bounds)}], a._seg + 1)"  # the segment's start [s]
+        when = f"(a._day * {day_us} + {start} * 1e6)"
+        join += (f" AND {when} >= p.t_from AND {when} < p.t_to AND {start} >= p.tod_from AND {start} < p.tod_to")
+    ok = "CASE p.min_idx WHEN 0 THEN true " + " ".join(f"WHEN {j + 1} THEN a._f{j}" for j in range(len(mins))) + " END"
+    r, w5, w1h = (f"CASE WHEN {ok} THEN a.{c} ELSE 0 END" for c in ("r", "w5", "w1h"))
+    usd = (f"((a.i - ({r}) - ({w5}) - ({w1h})) * p.p_in + ({r}) * p.p_read + ({w5}) * p.p_w5 + ({w1h}) * p.p_w1h "
+           f"+ (a.o - a.z) * p.p_out + a.z * p.p_reason) / 1e6 + a.requests * p.p_req / 1000")
+    rep_in = f"list_extract({reps}, a._band + 1)"
+    names = ", ".join([f"a.{_q(b)}" for b in by] + [f"p.{k}" for k in keys])
+    return (f"WITH a AS (SELECT {', '.join(group)}, count(*) AS n, sum(requests)::DOUBLE AS requests, "
+            "sum(input_tokens)::DOUBLE AS i, sum(cache_read_tokens)::DOUBLE AS r, sum(cache_write_5m_tokens)::DOUBLE AS w5, "
+            "sum(cache_write_1h_tokens)::DOUBLE AS w1h, sum(output_tokens)::DOUBLE AS o, sum(reasoning_tokens)::DOUBLE AS z, "
+            "sum(reported_usd) AS rep FROM usage GROUP BY ALL) "
+            f"SELECT {names}, sum(a.n) AS rows, sum(a.requests) AS requests, sum(a.i) AS input_tokens, "
+            "sum(a.r) AS cache_read_tokens, sum(a.w5 + a.w1h) AS cache_write_tokens, sum(a.o) AS output_tokens, "
+            f"sum(a.z) AS reasoning_tokens, sum({usd}) AS usd, sum(a.rep) AS reported_usd "
+            f"FROM a JOIN price_table p ON {join} AND {rep_in} > p.lo AND {rep_in} <= p.hi GROUP BY ALL ORDER BY ALL")
 
 
 # --------------------------------------------------------------------------------------------- profiles

@@ -391,7 +391,8 @@ def _models():
     from econ._claims import API_TIERS
 
     named = set(API_TIERS) | {("anthropic", "claude-sonnet-4"), ("openai", "gpt-4o"), ("google", "gemini-2.5-pro"),
-                              ("together", "meta-llama/Llama-3.3-70B-Instruct-Turbo"), ("groq", "llama-3.1-8b-instant")}
+                              ("together", "meta-llama/Llama-3.3-70B-Instruct-Turbo"), ("groq", "llama-3.1-8b-instant"),
+                              ("deepseek", "deepseek-chat")}  # DeepSeek: off-peak prices by time of day
     for f in [PARAMS_DIR / "_defaults.yaml", *sorted(PARAMS_DIR.glob("[!_]*.yaml"))]:
         sc = load_scenario(f) if f.name != "_defaults.yaml" else load_scenario(PARAMS_DIR / "enterprise_steady.yaml")
         for s in ("api", "managed"):
@@ -437,6 +438,8 @@ def test_price_usage_equals_calc_price_on_random_calls_of_every_named_model(call
                                    "cache_write_5m_tokens": "w5", "cache_write_1h_tokens": "w1h", "output_tokens": "out",
                                    "reasoning_tokens": "reason", "service_tier": "tier"})
     kit = price_usage(u)["usd"].to_numpy()
+    grouped = price_usage(u, by=["model", "date"])  # summed to call shapes first, then priced: the same bill
+    assert grouped["usd"].sum() == pytest.approx(kit.sum(), abs=1e-9) and grouped["rows"].sum() == len(calls)
     for j, r in calls.iterrows():
         usage = Usage(input_tokens=r["in"], cache_read_tokens=r["read"], cache_write_tokens=r["w5"] + r["w1h"],
                       cache_write_1h_tokens=r["w1h"], output_tokens=r["out"], output_reasoning_tokens=r["reason"])
