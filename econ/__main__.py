@@ -16,6 +16,8 @@ def main(argv: list[str] | None = None) -> int:
     rep.add_argument("--scenarios", nargs="*", help="scenario files (default: every params/*.yaml)")
     rep.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
     rep.add_argument("--force", action="store_true", help="render every page, even those whose inputs did not change")
+    rep.add_argument("--no-open", action="store_true",
+                     help="do not open the index in a browser (it opens where there is a desktop)")
     log = sub.add_parser("scenario-from-log", help="write a scenario measured from a usage log, its traffic profile beside it",
                          description="Write a scenario whose workload (requests per day, token distribution, caching, "
                                      "batch share, peak-to-mean, hourly profile, model mix) is measured from a usage "
@@ -54,9 +56,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "scenario-from-log":
         return _scenario_from_log(args)
-    from ._report import build_report
+    from ._report import OUTPUT_DIR, build_report, open_in_browser
 
-    return build_report(args.scenarios, jobs=args.jobs, force=args.force)
+    code = build_report(args.scenarios, jobs=args.jobs, force=args.force)
+    if code == 0 and not args.no_open and open_in_browser(OUTPUT_DIR / "index.html"):
+        print("report: opened in your browser")
+    return code
 
 
 def _scenario_from_log(args) -> int:
