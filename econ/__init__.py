@@ -53,7 +53,10 @@ _API = {
         "Decision", "Fleet", "PlanResult", "decide", "decision", "flip_points", "load_decision", "plan_costs",
     ),
     "_params": ("PARAMS_DIR", "Assumption", "Scenario", "ScenarioError", "load_scenario", "scenario_files"),
-    "_prices": ("ApiPrice", "api_price", "price_catalog_version"),
+    "_prices": (
+        "ApiPrice", "api_price", "api_usd_per_request", "billing_model", "cache_rule", "price_catalog_version",
+        "price_corrections", "workload_bins",
+    ),
     "_routing": (
         "RoutingInputs", "RoutingPlan", "call_performance_threshold", "cost_by_split", "cost_quality_frontier",
         "daily_profile", "dprime_from_auc", "hybrid_claims_chart", "hybrid_claims_grid", "optimal_split",
@@ -77,11 +80,15 @@ _API = {
         "timeline_summary",
     ),
     "_traffic": (
-        "POLICIES", "TRACES", "cost_per_task", "cost_per_task_view", "example_usage_log", "peak_to_mean",
-        "profile_chart", "provisioning_by_volume", "provisioning_chart", "provisioning_summary", "provisioning_table",
-        "provisioning_timeline", "provisioning_timeline_from_scenario", "provisioning_view",
-        "provisioning_volume_chart", "read_rate_series", "read_requests", "synthetic_profile",
-        "task_prices_from_scenario", "trace_names", "trace_path", "trace_profile", "traffic_from_scenario",
+        "POLICIES", "TRACES", "peak_to_mean", "profile_chart", "provisioning_by_volume", "provisioning_chart",
+        "provisioning_summary", "provisioning_table", "provisioning_timeline", "provisioning_timeline_from_scenario",
+        "provisioning_view", "provisioning_volume_chart", "synthetic_profile", "trace_names", "trace_path",
+        "trace_profile", "traffic_from_scenario",
+    ),
+    "_usage": (
+        "FORMATS", "UsageLog", "UsageLogError", "cost_per_task", "cost_per_task_view", "example_usage_log",
+        "price_usage", "read_profile_csv", "read_rate_series", "read_requests", "read_usage", "scenario_from_log",
+        "task_prices_from_scenario", "token_bins", "usage_profile",
     ),
     "_views": (
         "HTML", "Markdown", "assumptions_table", "assumptions_view", "comparison_view", "decision_header",

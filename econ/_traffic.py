@@ -5,15 +5,14 @@ columns ``requests``, ``input_tokens``, ``cached_input_tokens``, ``output_tokens
 (the part of the step inside the observed span [s]; shorter than the step only at the edges of a log).
 A NaN in ``requests`` is a gap in the data, not zero traffic. ``profile.attrs`` holds ``step_s`` and ``source``.
 
-Logs can be large: `read_requests` and `cost_per_task` aggregate with DuckDB, out of core, so a 50-million-row
-log turns into a per-minute profile in bounded memory (``benchmarks/bench_traffic.py``). Provisioning policies
-then run vectorized over the profile's time steps.
+Profiles come from logs (`econ.read_requests`, econ/_usage.py: DuckDB, out of core), from the shipped traces,
+from a profile CSV beside a scenario (``traffic.profile``, as ``scenario-from-log`` writes it), or are synthetic.
+Provisioning policies then run vectorized over the profile's time steps.
 """
 
 from __future__ import annotations
 
 import difflib
-import os
 import re
 from collections.abc import Mapping, Sequence
 from functools import cache
@@ -24,6 +23,9 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from ._usage import PROFILE_COLUMNS as _PROFILE_COLUMNS
+from ._usage import _profile, _step_seconds, read_profile_csv, read_rate_series, read_requests
+
 __all__ = [
     "TRACES",
     "POLICIES",
@@ -31,12 +33,8 @@ __all__ = [
     "trace_path",
     "trace_profile",
     "trace_peak_to_mean",
-    "read_requests",
-    "read_rate_series",
     "synthetic_profile",
     "peak_to_mean",
-    "cost_per_task",
-    "task_prices_from_scenario",
     "provisioning_timeline",
     "provisioning_table",
     "profile_chart",
@@ -46,8 +44,6 @@ __all__ = [
     "provisioning_view",
     "provisioning_summary",
     "provisioning_by_volume",
-    "example_usage_log",
-    "cost_per_task_view",
     "provisioning_volume_chart",
 ]
 
@@ -70,7 +66,6 @@ POLICIES = {
 SERVEGEN_DAY0 = "2024-01-01"
 """Date given to ServeGen's day 0, whose weekday is not published (2024-01-01 is a Monday): a label, not a fact."""
 
-_PROFILE_COLUMNS = ["requests", "input_tokens", "cached_input_tokens", "output_tokens", "seconds"]
 _DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 
@@ -143,13 +138,18 @@ def trace_profile(name: str, freq: str | None = None) -> pd.DataFrame:
     key = _trace_name(name)
     path = trace_path(key)
     if key.startswith("azure"):
-        return read_requests(path, timestamp="TIMESTAMP", input_tokens="ContextTokens",
-                             output_tokens="GeneratedTokens", freq=freq or "1min")
+        return read_requests(path, format="azure", freq=freq or "1min")
     if freq is not None:
         raise ValueError(f"freq={freq!r}: the ServeGen traces are 10-minute rates; pass freq=None "
                          "and measure coarser windows with peak_to_mean(profile, window)")
     return read_rate_series(path, time="window_start_s", requests_per_s="req_per_s",
                             input_tokens_per_s="input_tok_per_s", output_tokens_per_s="output_tok_per_s")
+
+
+def profile_csv_path(name: str, scenario_file) -> Path:
+    """Where a scenario's ``traffic.profile`` CSV is: relative to the scenario file (or as given, if absolute)."""
+    p = Path(name)
+    return p if p.is_absolute() or scenario_file is None else Path(scenario_file).parent / p
 
 
 @cache
@@ -162,264 +162,6 @@ def trace_peak_to_mean(name: str, window: str | None = None) -> float:
     1.86
     """
     return float(peak_to_mean(trace_profile(name), window))
-
-
-# --------------------------------------------------------------------------------------------------- readers
-def _step_seconds(freq, name: str = "freq") -> float:
-    try:
-        seconds = pd.Timedelta(freq).total_seconds() if not isinstance(freq, (int, float)) else float(freq)
-    except (ValueError, TypeError):
-        seconds = float("nan")
-    if not np.isfinite(seconds) or seconds <= 0:
-        raise ValueError(f"{name}={freq!r} is not a time step; give a positive duration such as '1min', '10min' or '1h'")
-    return seconds
-
-
-def _connect(memory_limit: str | None = None, threads: int | None = None):
-    import duckdb
-
-    con = duckdb.connect()
-    con.execute(f"SET threads = {int(threads or os.cpu_count() or 1)}")
-    if memory_limit:
-        con.execute(f"SET memory_limit = '{memory_limit}'")
-    con.execute("SET preserve_insertion_order = false")
-    try:
-        con.execute("SET enable_progress_bar = false")  # nothing printed (scripts, benchmarks)
-    except duckdb.Error:  # in Jupyter without ipywidgets DuckDB refuses the setting (and draws no bar)
-        pass
-    return con
-
-
-def _source(con, source) -> tuple[str, str]:
-    """A DuckDB table expression for a file (CSV, JSONL, Parquet; compressed too) or a DataFrame, and its name."""
-    if isinstance(source, pd.DataFrame):
-        con.register("frame_source", source)
-        return "frame_source", "the DataFrame"
-    path = str(source)
-    name = Path(path).name
-    if not any(c in path for c in "*?[") and not Path(path).exists():
-        raise ValueError(f"request log {path!r} does not exist")
-    lower = re.sub(r"\.(gz|zst|zstd)$", "", name.lower())
-    quoted = "'" + path.replace("'", "''") + "'"
-    if lower.endswith((".csv", ".tsv", ".txt")):
-        return f"read_csv({quoted})", path
-    if lower.endswith((".jsonl", ".ndjson", ".json")):
-        return f"read_json({quoted}, format='newline_delimited')", path
-    if lower.endswith((".parquet", ".pq")):
-        return f"read_parquet({quoted})", path
-    raise ValueError(f"request log {path!r}: unknown file type; expected .csv, .jsonl/.ndjson or .parquet "
-                     "(optionally .gz or .zst compressed)")
-
-
-def _columns(con, table: str) -> dict[str, str]:
-    rows = con.execute(f"DESCRIBE SELECT * FROM {table}").fetchall()
-    return {r[0]: str(r[1]).upper() for r in rows}
-
-
-def _resolve(present: dict[str, str], mapping: Mapping[str, str | None], where: str) -> dict[str, tuple[str, str]]:
-    """Map roles to (quoted column, type); a missing column raises a ValueError naming file, role and columns."""
-    lower = {c.lower(): c for c in present}
-    out = {}
-    for role, col in mapping.items():
-        if col is None:
-            continue
-        actual = col if col in present else lower.get(str(col).lower())
-        if actual is None:
-            close = difflib.get_close_matches(str(col), list(present), n=1, cutoff=0.5)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise ValueError(f"{where}: no column {col!r} (given as {role}=); the columns are "
-                             f"{', '.join(repr(c) for c in present)}.{hint}")
-        out[role] = ('"' + actual.replace('"', '""') + '"', present[actual])
-    return out
-
-
-def _epoch_us(col: str, kind: str) -> str:
-    """SQL for microseconds since the Unix epoch; numeric timestamps are read as seconds since the epoch."""
-    if kind.startswith(("TIMESTAMP", "DATE")):
-        return f"epoch_us({col})"
-    if kind in {"VARCHAR", "TEXT", "STRING"}:
-        return f"epoch_us(CAST({col} AS TIMESTAMP))"
-    return f"CAST(round(CAST({col} AS DOUBLE) * 1e6) AS BIGINT)"
-
-
-def read_requests(
-    path,
-    timestamp: str = "timestamp",
-    input_tokens: str = "input_tokens",
-    output_tokens: str = "output_tokens",
-    model: str | None = None,
-    cached_input_tokens: str | None = None,
-    task: str | None = None,
-    freq: str = "1min",
-    origin: str = "start",
-    memory_limit: str | None = None,
-) -> pd.DataFrame:
-    """Per-interval traffic profile of a request log (one row per request or model call), aggregated by DuckDB.
-
-    Parameters
-    ----------
-    path : str, Path or DataFrame
-        CSV, JSON lines or Parquet file (``.gz``/``.zst`` compressed too; a glob such as ``logs/*.parquet``
-        works), or a DataFrame.
-    timestamp, input_tokens, output_tokens : str
-        Column names of the request arrival time, prompt tokens [tokens] and generated tokens [tokens]
-        (case-insensitive). A numeric timestamp is read as seconds since the Unix epoch.
-    model, cached_input_tokens, task : str, optional
-        Optional columns of a metered usage log. ``cached_input_tokens`` [tokens] is summed into the profile;
-        ``model`` and ``task`` are only checked here (so one mapping serves `cost_per_task` too).
-    freq : str
-        Step of the profile, e.g. ``"1min"``, ``"10min"``, ``"1h"``.
-    origin : {"start", "epoch"}
-        Steps start at the first request (``"start"``, as the trace README measures) or on the clock
-        (``"epoch"``: whole minutes, hours, ...).
-    memory_limit : str, optional
-        DuckDB memory limit, e.g. ``"1GB"``; DuckDB spills to disk beyond it.
-
-    Returns
-    -------
-    DataFrame
-        The profile (see the module docstring): every step from the first to the last request, empty steps as 0.
-        ``attrs``: ``step_s`` [s], ``source``, ``rows`` (requests read).
-
-    Raises
-    ------
-    ValueError
-        A mapped column is missing (the message names the file, the column and the columns present); a
-        negative token count; cached input tokens above input tokens; an unknown file type.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> log = pd.DataFrame({"ts": pd.to_datetime(["2025-01-01 00:00:10", "2025-01-01 00:00:50",
-    ...                                            "2025-01-01 00:02:20"]),
-    ...                     "in": [100, 200, 300], "out": [10, 20, 30]})
-    >>> p = read_requests(log, timestamp="ts", input_tokens="in", output_tokens="out")
-    >>> p[["requests", "input_tokens", "output_tokens", "seconds"]].to_numpy().tolist()
-    [[2.0, 300.0, 30.0, 60.0], [0.0, 0.0, 0.0, 60.0], [1.0, 300.0, 30.0, 10.0]]
-    """
-    step_s = _step_seconds(freq)
-    if origin not in ("start", "epoch"):
-        raise ValueError(f"origin={origin!r} is not allowed; expected 'start' or 'epoch'")
-    con = _connect(memory_limit)
-    try:
-        table, where = _source(con, path)
-        cols = _resolve(_columns(con, table), {
-            "timestamp": timestamp, "input_tokens": input_tokens, "output_tokens": output_tokens,
-            "model": model, "cached_input_tokens": cached_input_tokens, "task": task}, where)
-        t = _epoch_us(*cols["timestamp"])
-        inp, out = cols["input_tokens"][0], cols["output_tokens"][0]
-        cached = cols["cached_input_tokens"][0] if "cached_input_tokens" in cols else "0"
-        t0, t1, rows, bad, over = con.execute(
-            f"SELECT min({t}), max({t}), count({t}), count(*) FILTER ({inp} < 0 OR {out} < 0 OR {cached} < 0), "
-            f"count(*) FILTER ({cached} > {inp}) FROM {table}").fetchone()
-        _check_tokens(where, bad, over, cached_input_tokens)
-        if rows == 0:
-            raise ValueError(f"{where}: no request with a timestamp in column {timestamp!r}")
-        step_us = int(round(step_s * 1e6))
-        base = t0 if origin == "start" else (t0 // step_us) * step_us
-        agg = con.execute(
-            f"SELECT ({t} - {base}) // {step_us} AS b, count(*) AS n, sum({inp})::DOUBLE AS i, sum({cached})::DOUBLE AS c, "
-            f"sum({out})::DOUBLE AS o FROM {table} WHERE {t} IS NOT NULL GROUP BY b").fetchnumpy()
-    finally:
-        con.close()
-    n_steps = int((t1 - base) // step_us) + 1
-    values = np.zeros((n_steps, 4))
-    idx = np.asarray(agg["b"], dtype=np.int64)
-    for j, key in enumerate(("n", "i", "c", "o")):
-        values[idx, j] = np.nan_to_num(_floats(agg[key]))
-    starts_us = base + np.arange(n_steps, dtype=np.int64) * step_us
-    seconds = np.clip((np.minimum(starts_us + step_us, t1) - np.maximum(starts_us, t0)) / 1e6, 0, step_s)
-    return _profile(starts_us, values, seconds, step_s, where, rows=int(rows))
-
-
-def _floats(column) -> np.ndarray:
-    """A fetched DuckDB column as floats, SQL NULL as NaN (DuckDB returns NULLs as a masked array)."""
-    return np.ma.filled(np.ma.asarray(column, dtype=float), np.nan)
-
-
-def _check_tokens(where: str, bad: int, over: int, cached_col) -> None:
-    if bad:
-        raise ValueError(f"{where}: {bad} row(s) have a negative token count; token counts must be >= 0")
-    if over:
-        raise ValueError(f"{where}: {over} row(s) have more cached input tokens ({cached_col!r}) than input tokens; "
-                         "cached input tokens are part of the input tokens")
-
-
-def _profile(starts_us, values, seconds, step_s: float, source: str, **attrs) -> pd.DataFrame:
-    frame = pd.DataFrame(values, columns=_PROFILE_COLUMNS[:4],
-                         index=pd.DatetimeIndex(pd.to_datetime(np.asarray(starts_us), unit="us"), name="start"))
-    frame["seconds"] = np.asarray(seconds, float)
-    frame.attrs.update(step_s=float(step_s), source=str(source), **attrs)
-    return frame
-
-
-def read_rate_series(
-    path,
-    time: str = "window_start_s",
-    requests_per_s: str = "req_per_s",
-    input_tokens_per_s: str | None = None,
-    output_tokens_per_s: str | None = None,
-    origin: str = SERVEGEN_DAY0,
-) -> pd.DataFrame:
-    """Profile of an aggregate rate series (one row per window, rates per second), such as ServeGen's.
-
-    Parameters
-    ----------
-    path : str, Path or DataFrame
-        CSV, JSON lines or Parquet file, or a DataFrame.
-    time : str
-        Column of the window start: a timestamp, or seconds since ``origin``.
-    requests_per_s, input_tokens_per_s, output_tokens_per_s : str
-        Columns of the mean rates in each window [requests/s], [tokens/s]; NaN marks a gap.
-    origin : str
-        Date of time 0 when ``time`` is in seconds [ISO date].
-
-    Returns
-    -------
-    DataFrame
-        The profile: rates × window length [per step]; gaps stay NaN. The step is the most common spacing.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> series = pd.DataFrame({"t": [0, 600, 1200], "rps": [1.0, float("nan"), 2.5]})
-    >>> p = read_rate_series(series, time="t", requests_per_s="rps")
-    >>> p["requests"].tolist(), p.attrs["step_s"]
-    ([600.0, nan, 1500.0], 600.0)
-    """
-    con = _connect()
-    try:
-        table, where = _source(con, path)
-        cols = _resolve(_columns(con, table), {"time": time, "requests_per_s": requests_per_s,
-                                               "input_tokens_per_s": input_tokens_per_s,
-                                               "output_tokens_per_s": output_tokens_per_s}, where)
-        t_col, t_kind = cols["time"]
-        t = _epoch_us(t_col, t_kind) if t_kind.startswith(("TIMESTAMP", "DATE", "VARCHAR")) else \
-            f"CAST(round(CAST({t_col} AS DOUBLE) * 1e6) AS BIGINT) + {int(pd.Timestamp(origin).value // 1000)}"
-        rates = [cols[k][0] if k in cols else "NULL" for k in ("requests_per_s", "input_tokens_per_s", "output_tokens_per_s")]
-        data = con.execute(f"SELECT {t} AS t, {', '.join(f'CAST({r} AS DOUBLE)' for r in rates)} FROM {table} "
-                       f"WHERE {t_col} IS NOT NULL ORDER BY t").fetchnumpy()
-    finally:
-        con.close()
-    t_us = np.asarray(data["t"], dtype=np.int64)
-    if len(t_us) < 2:
-        raise ValueError(f"{where}: a rate series needs at least two windows; found {len(t_us)}")
-    diffs = np.diff(t_us)
-    step_us = int(pd.Series(diffs).mode().iloc[0])
-    if step_us <= 0 or np.any(diffs % step_us):
-        raise ValueError(f"{where}: windows in {time!r} are not evenly spaced (or repeat); a rate series needs one row per window")
-    full = t_us[0] + np.arange((t_us[-1] - t_us[0]) // step_us + 1, dtype=np.int64) * step_us
-    pos = (t_us - t_us[0]) // step_us
-    values = np.full((len(full), 4), np.nan)
-    keys = [k for k in data if k != "t"]
-    step_s = step_us / 1e6
-    for j, key in zip((0, 1, 3), keys):
-        values[pos, j] = _floats(data[key]) * step_s
-    values[pos, 2] = np.where(np.isnan(values[pos, 0]), np.nan, 0.0)  # no cached-token figure in a rate series
-    for j in (1, 3):  # token columns not mapped: 0 where the window has data
-        if np.all(np.isnan(values[pos, j])):
-            values[pos, j] = np.where(np.isnan(values[pos, 0]), np.nan, 0.0)
-    return _profile(full, values, np.full(len(full), step_s), step_s, where, rows=len(t_us))
 
 
 # --------------------------------------------------------------------------------------------------- synthetic
@@ -625,153 +367,6 @@ def peak_to_mean(profile: pd.DataFrame, window: str | None = None, column: str =
         raise ValueError(f"profile: no complete {window_s:g}-second window with data; use a shorter window")
     rate = amount[keep] / observed[keep]
     return float(rate.max() / rate.mean())
-
-
-# --------------------------------------------------------------------------------------------------- cost per task
-_PRICE_KEYS = ("input_usd_per_mtok", "output_usd_per_mtok", "cache_read_usd_per_mtok")
-
-
-def _prices(prices: Mapping[str, Mapping[str, float]]) -> dict[str, tuple[float, float, float]]:
-    if not isinstance(prices, Mapping) or not prices:
-        raise ValueError(f"prices={prices!r} is not allowed; expected {{option: {{'input_usd_per_mtok': ..., "
-                         "'output_usd_per_mtok': ..., 'cache_read_usd_per_mtok': ... (optional)}}}")
-    out = {}
-    for option, p in prices.items():
-        missing = [k for k in _PRICE_KEYS[:2] if k not in p]
-        if missing:
-            raise ValueError(f"prices[{option!r}] has no {', '.join(missing)}; give input_usd_per_mtok and "
-                             "output_usd_per_mtok [USD per million tokens] (cache_read_usd_per_mtok optional)")
-        unknown = set(p) - set(_PRICE_KEYS)
-        if unknown:
-            raise ValueError(f"prices[{option!r}] has unknown key(s) {sorted(unknown)}; allowed: {list(_PRICE_KEYS)}")
-        cache = p.get("cache_read_usd_per_mtok")
-        triple = (float(p["input_usd_per_mtok"]), float(p["output_usd_per_mtok"]),
-                  float(p["input_usd_per_mtok"] if cache is None else cache))
-        if not all(np.isfinite(x) and x >= 0 for x in triple):
-            raise ValueError(f"prices[{option!r}] = {dict(p)!r}: prices must be numbers >= 0 [USD per million tokens]")
-        out[str(option)] = triple
-    return out
-
-
-def cost_per_task(
-    path,
-    prices: Mapping[str, Mapping[str, float]],
-    input_tokens: str = "input_tokens",
-    output_tokens: str = "output_tokens",
-    cached_input_tokens: str | None = None,
-    task: str | None = None,
-    model: str | None = None,
-    timestamp: str | None = None,
-    memory_limit: str | None = None,
-) -> pd.DataFrame:
-    """Cost of each task (feature) in a metered usage log, re-priced for each option on the log's own calls.
-
-    Parameters
-    ----------
-    path : str, Path or DataFrame
-        Usage log, one row per model call (CSV, JSON lines, Parquet or a DataFrame).
-    prices : mapping
-        ``{option: {"input_usd_per_mtok", "output_usd_per_mtok"[, "cache_read_usd_per_mtok"]}}``
-        [USD per million tokens]; a missing or None cache-read price charges cached tokens at the input price.
-        `task_prices_from_scenario` builds it from a scenario.
-    input_tokens, output_tokens, cached_input_tokens : str
-        Columns [tokens per call]; cached input tokens are part of the input tokens.
-    task, model : str, optional
-        Columns naming the feature that made the call and the model it used; results are grouped by them.
-    timestamp : str, optional
-        Checked if given, otherwise unused: the same mapping as `read_requests` can be passed.
-    memory_limit : str, optional
-        DuckDB memory limit, e.g. ``"1GB"``.
-
-    Returns
-    -------
-    DataFrame
-        One row per task (and model) and option: ``requests``, token sums, ``usd``, ``usd_per_request``,
-        ``usd_per_1k_requests``, ``share`` (of that option's total).
-
-    Notes
-    -----
-    Each call costs ``[(I - C) p_in + C p_cache + O p_out] / 1e6`` on its own input ``I``, cached ``C`` and output
-    ``O`` tokens; a task's cost is the sum over its calls (in SQL, out of core). Cache writes are not charged.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> log = pd.DataFrame({"feature": ["chat", "chat", "summary"], "in": [1000, 3000, 10000],
-    ...                     "cached": [0, 2000, 0], "out": [100, 300, 50]})
-    >>> prices = {"api": {"input_usd_per_mtok": 3.0, "output_usd_per_mtok": 15.0, "cache_read_usd_per_mtok": 0.3}}
-    >>> t = cost_per_task(log, prices, input_tokens="in", output_tokens="out", cached_input_tokens="cached",
-    ...                   task="feature")
-    >>> t[["task", "option", "requests", "usd"]].round(4).to_numpy().tolist()
-    [['chat', 'api', 2, 0.0126], ['summary', 'api', 1, 0.0308]]
-    """
-    priced = _prices(prices)
-    con = _connect(memory_limit)
-    try:
-        table, where = _source(con, path)
-        cols = _resolve(_columns(con, table), {
-            "input_tokens": input_tokens, "output_tokens": output_tokens, "cached_input_tokens": cached_input_tokens,
-            "task": task, "model": model, "timestamp": timestamp}, where)
-        inp, out = cols["input_tokens"][0], cols["output_tokens"][0]
-        cached = cols["cached_input_tokens"][0] if "cached_input_tokens" in cols else "0"
-        groups = [(f"coalesce(CAST({cols[g][0]} AS VARCHAR), '(none)')", g) for g in ("task", "model") if g in cols]
-        if not groups:
-            groups = [("'(all)'", "task")]
-        select_groups = ", ".join(f"{expr} AS {name}" for expr, name in groups)
-        costs = ", ".join(
-            f"sum((({inp} - {cached}) * {pi!r} + {cached} * {pc!r} + {out} * {po!r}) / 1e6) AS usd_{j}"
-            for j, (pi, po, pc) in enumerate(priced.values()))
-        data = con.execute(
-            f"SELECT {select_groups}, count(*) AS requests, sum({inp})::DOUBLE AS input_tokens, "
-            f"sum({cached})::DOUBLE AS cached_input_tokens, sum({out})::DOUBLE AS output_tokens, "
-            f"count(*) FILTER ({inp} < 0 OR {out} < 0 OR {cached} < 0) AS bad, "
-            f"count(*) FILTER ({cached} > {inp}) AS over, {costs} "
-            f"FROM {table} GROUP BY ALL ORDER BY ALL").df()
-    finally:
-        con.close()
-    _check_tokens(where, int(data["bad"].sum()), int(data["over"].sum()), cached_input_tokens)
-    keys = [name for _, name in groups]
-    frames = []
-    for j, option in enumerate(priced):
-        f = data[keys + ["requests", "input_tokens", "cached_input_tokens", "output_tokens"]].copy()
-        f.insert(len(keys), "option", option)
-        f["usd"] = data[f"usd_{j}"].astype(float)
-        f["usd_per_request"] = f["usd"] / f["requests"]
-        f["usd_per_1k_requests"] = 1000 * f["usd_per_request"]
-        total = f["usd"].sum()
-        f["share"] = f["usd"] / total if total > 0 else np.nan
-        frames.append(f)
-    result = pd.concat(frames, ignore_index=True).sort_values(keys, kind="stable")  # options stay in given order
-    result["requests"] = result["requests"].astype(int)
-    return result.reset_index(drop=True)
-
-
-def task_prices_from_scenario(scenario) -> dict[str, dict[str, float]]:
-    """Per-token prices of each permitted option of a scenario, for `cost_per_task` [USD per million tokens].
-
-    ``api`` and ``managed``: the scenario's list prices (after ``price_factor``): the token bill of each call.
-    ``selfhost``: the kit's all-in self-hosted cost per million tokens at the scenario's volume and utilization
-    (``econ.compare``: monthly cost ÷ tokens served, input and output alike), the same for every token kind.
-
-    Examples
-    --------
-    >>> from econ import load_scenario, PARAMS_DIR
-    >>> p = task_prices_from_scenario(load_scenario(PARAMS_DIR / "small_team_spiky.yaml"))
-    >>> sorted(p), p["api"]
-    (['api', 'managed', 'selfhost'], {'input_usd_per_mtok': 0.4, 'output_usd_per_mtok': 1.6, 'cache_read_usd_per_mtok': 0.1})
-    """
-    from ._costs import compare
-
-    v = scenario.values
-    out = {}
-    for s in ("api", "managed"):
-        if v[f"{s}.permitted"]:
-            out[s] = {k: float(v[f"{s}.{k}"]) for k in _PRICE_KEYS}
-    if v["selfhost.permitted"]:
-        table = compare(scenario).set_index("key")
-        usd = float(table.loc["selfhost", "usd_per_mtok"])
-        out["selfhost"] = dict.fromkeys(_PRICE_KEYS, usd)
-    return out
 
 
 # --------------------------------------------------------------------------------------------------- provisioning
@@ -1152,8 +747,9 @@ def provisioning_chart(table: pd.DataFrame) -> alt.Chart:
 def traffic_from_scenario(scenario) -> dict[str, Any]:
     """Inputs of `provisioning_table` from a scenario: the profile it picks and the self-hosted fleet's figures.
 
-    Reads ``traffic.*`` (profile, step, policy delays, where overflow goes), ``workload.*`` (volume, token shape,
-    peak-to-mean for a synthetic profile) and ``selfhost.*``; the GPU cost per GPU-hour is the scenario's own
+    Reads ``traffic.*`` (profile: synthetic, a shipped trace or a profile CSV beside the scenario; step, policy
+    delays, where overflow goes), ``workload.*`` (volume, token shape, peak-to-mean for a synthetic profile) and
+    ``selfhost.*``; the GPU cost per GPU-hour is the scenario's own
     (``option_costs``: GPU rent or amortized purchase, plus power and hosting, per GPU). A shipped trace keeps its
     shape, its volume is rescaled to ``workload.requests_per_day`` and its tokens to the scenario's per-request
     figures.
@@ -1186,7 +782,8 @@ def traffic_from_scenario(scenario) -> dict[str, Any]:
             seed=int(t.get("seed", 0)))
         profile["cached_input_tokens"] = profile["input_tokens"] * float(v["workload.cacheable_prefix_share"])
     else:
-        profile = trace_profile(name).copy()
+        profile = (read_profile_csv(profile_csv_path(name, scenario.file)) if name.lower().endswith(".csv")
+                   else trace_profile(name)).copy()
         r = profile["requests"]
         observed_days = profile.loc[r.notna(), "seconds"].sum() / 86_400
         scale = rpd * observed_days / np.nansum(r)
@@ -1315,36 +912,3 @@ def provisioning_volume_chart(frame: pd.DataFrame, tokens_per_day: float | None 
                       .encode(x="x:Q", tooltip=[alt.Tooltip("x:Q", format=",.3~s", title="this scenario (tokens/day)")]))
     return alt.layer(*layers).properties(title="Self-hosted GPU cost per million tokens, by provisioning policy",
                                          width=520, height=300)
-
-
-def example_usage_log() -> pd.DataFrame:
-    """A real metered usage log to try `cost_per_task` on: the two Azure LLM inference traces (2023) as two
-    tasks of one team, ``"code completion"`` and ``"conversation"``, one row per call with its own token counts
-    (econ/data/traces/ATTRIBUTION.md).
-
-    Examples
-    --------
-    >>> log = example_usage_log()
-    >>> sorted(log["task"].unique()), list(log.columns)
-    (['code completion', 'conversation'], ['timestamp', 'task', 'input_tokens', 'output_tokens'])
-    """
-    frames = []
-    for name, task in (("azure-code", "code completion"), ("azure-conv", "conversation")):
-        raw = pd.read_csv(trace_path(name))
-        frames.append(pd.DataFrame({"timestamp": raw["TIMESTAMP"], "task": task, "input_tokens": raw["ContextTokens"],
-                                    "output_tokens": raw["GeneratedTokens"]}))
-    return pd.concat(frames, ignore_index=True)
-
-
-def cost_per_task_view(table: pd.DataFrame) -> pd.DataFrame:
-    """`cost_per_task` as one row per task: calls, mean tokens in and out, and each option's cost per 1,000 calls."""
-    from ._costs import OPTIONS
-    from ._views import usd
-
-    first = table.drop_duplicates("task").set_index("task")
-    out = pd.DataFrame({"calls": first["requests"].map("{:,.0f}".format),
-                        "mean tokens in": (first["input_tokens"] / first["requests"]).map("{:,.0f}".format),
-                        "mean tokens out": (first["output_tokens"] / first["requests"]).map("{:,.0f}".format)})
-    for option, t in table.groupby("option", sort=False):
-        out[f"{OPTIONS.get(option, option)}: USD per 1,000 calls"] = t.set_index("task")["usd_per_1k_requests"].map(usd)
-    return out.reset_index()
