@@ -173,7 +173,6 @@ from ._traffic import (
     cost_per_task,
     cost_per_task_view,
     example_usage_log,
-    fleet_summary,
     keep_alive_shares,
     peak_to_mean,
     profile_chart,

@@ -265,8 +265,8 @@ def size_fleet(values: Mapping[str, Any], candidates: FleetCandidates | None = N
     if v["selfhost.gpu_cost_mode"] == "rent":
         rent = _gpu_price(v, "selfhost.rent_usd_per_gpu_hour", "selfhost.rent_price_factor", cand.rent_usd_per_gpu_hour)
         per_gpu_hour = rent * (1 - _a(v["selfhost.commitment_discount"]))[..., None]
-        parts = {"gpu_usd": per_gpu_hour * HOURS_PER_MONTH, "power_usd": 0.0 * per_gpu_hour, "hosting_usd": 0.0 * per_gpu_hour}
-        purchase = np.zeros_like(per_gpu_hour)
+        parts = {"gpu_usd": per_gpu_hour * HOURS_PER_MONTH, "power_usd": np.zeros(1), "hosting_usd": np.zeros(1)}
+        purchase = np.zeros(1)
     else:
         purchase = _gpu_price(v, "selfhost.purchase_usd_per_gpu", "selfhost.purchase_price_factor", cand.purchase_usd_per_gpu)
         server_w = np.where(np.isnan(cand.server_w_per_gpu), cand.tdp_w * _a(v["selfhost.server_power_per_tdp"])[..., None],
@@ -274,21 +274,33 @@ def size_fleet(values: Mapping[str, Any], candidates: FleetCandidates | None = N
         kw = server_w / 1000.0 * _a(v["selfhost.power_draw_share"])[..., None] * _a(v["selfhost.pue"])[..., None]
         parts = {"gpu_usd": purchase / (12.0 * _a(v["selfhost.amortization_years"]))[..., None],
                  "power_usd": kw * HOURS_PER_MONTH * _a(v["selfhost.electricity_usd_per_kwh"])[..., None],
-                 "hosting_usd": _a(v["selfhost.hosting_usd_per_gpu_month"])[..., None] + 0.0 * purchase}
+                 "hosting_usd": _a(v["selfhost.hosting_usd_per_gpu_month"])[..., None]}
     per_gpu_month = parts["gpu_usd"] + parts["power_usd"] + parts["hosting_usd"]
-    shape = np.broadcast_shapes(gpus.shape, per_gpu_month.shape)
-    fleet_usd = np.broadcast_to(gpus * per_gpu_month, shape)
+    fleet_usd = gpus * per_gpu_month
     best = np.argmin(np.where(np.isnan(fleet_usd), np.inf, fleet_usd), axis=-1)
-    pick = lambda a: np.take_along_axis(np.broadcast_to(a, shape), best[..., None], axis=-1)[..., 0]  # noqa: E731
-    g, serving_b, rps_b = pick(gpus), pick(serving), pick(replica_rps)
+
+    def pick(a):  # the chosen candidate's value, elementwise, from an array over the candidates (last axis)
+        a = np.asarray(a, float)
+        if a.shape[-1] == 1:  # the same for every candidate
+            return np.broadcast_to(a[..., 0], best.shape)
+        if a.ndim == 1:
+            return a[best]
+        return np.take_along_axis(np.broadcast_to(a, best.shape + a.shape[-1:]), best[..., None], axis=-1)[..., 0]
+
+    tp = cand.tensor_parallel[best].astype(float)
+    tps_b = pick(tps)
+    rps_b = tps_b / out_tokens
+    serving_b = replicas_needed(peak_rps, rps_b, _a(v["selfhost.max_utilization"]), _a(v["selfhost.min_replicas"]))
+    replicas = serving_b + spares
+    g = replicas * tp
     out = {
         "candidate": best,
-        "tensor_parallel": pick(np.broadcast_to(cand.tensor_parallel, shape).astype(float)),
+        "tensor_parallel": tp,
         "serving_replicas": serving_b,
         "spare_replicas": np.broadcast_to(spares, best.shape).astype(float),
-        "replicas": pick(serving + spares[..., None]),
+        "replicas": replicas,
         "gpus": g,
-        "replica_output_tokens_per_s": pick(tps),
+        "replica_output_tokens_per_s": tps_b,
         "replica_requests_per_s": rps_b,
         "mean_requests_per_s": np.broadcast_to(mean_rps, best.shape),
         "peak_requests_per_s": np.broadcast_to(peak_rps, best.shape),

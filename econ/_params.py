@@ -493,7 +493,10 @@ def _fleet_facts(shown: str, origin: str, a: dict[str, Assumption]) -> dict[str,
         spec = gpu_spec(gpu)
         field = key.split(".")[1]
         if spec.get(field) is None:
-            raise ScenarioError(f"{where(key)}: the GPU catalog (econ/data/gpus.yaml) has no sourced "
+            file = _set_in(shown, origin, next((a[k].origin for k in ("selfhost.gpu", "selfhost.gpu_cost_mode", key)
+                                               if a[k].origin == origin), ""))
+            raise ScenarioError(f"{file}: '{key}' is null (catalog price) with 'selfhost.gpu' = {gpu!r} and "
+                                f"'selfhost.gpu_cost_mode' = {mode!r}, but the GPU catalog (econ/data/gpus.yaml) has no sourced "
                                 f"{'rental' if mode == 'rent' else 'purchase'} price for {spec['key']}; state one "
                                 f"(value, unit, checked, source), or choose a GPU that has one")
     try:

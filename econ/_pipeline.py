@@ -252,6 +252,7 @@ class _Routed:
 
     shares: dict[str, float]      # option key -> share of requests
     premium_share: float
+    min_premium_share: float      # what the open destinations' capacity leaves to the premium API
     router_usd_per_request: float
     router_hours_per_month: float
 
@@ -262,15 +263,21 @@ def _routed_split(scenario) -> tuple[_Routed | None, Any]:
     more options."""
     from ._routing import routed_plan, routing_from_scenario
 
-    plan = routed_plan(routing_from_scenario(scenario))
+    try:
+        r = routing_from_scenario(scenario)
+        plan = routed_plan(r)
+    except ValueError:
+        return None, None
     if plan is None:
         return None, None
     shares = {_DEST_KEYS[n]: s for n, s in plan.shares.items() if s > 1e-12}
     if len(shares) < 2:
         return None, plan
     v = scenario.values
-    return _Routed(shares, float(plan.premium_share), float(v["routing.router_usd_per_request"]),
-                   float(v["routing.router_hours_per_month"])), plan
+    d = r.destinations.set_index("destination")
+    open_cap = sum(float(d.loc[n, "max_share"]) for n in plan.shares if _DEST_KEYS[n] in shares and n not in plan.premium)
+    return _Routed(shares, float(plan.premium_share), max(0.0, 1.0 - open_cap),
+                   float(v["routing.router_usd_per_request"]), float(v["routing.router_hours_per_month"])), plan
 
 
 def plan_costs(values: Mapping[str, Any], routed: _Routed | None = None) -> dict[str, dict[str, np.ndarray]]:
@@ -326,12 +333,14 @@ def _routed_costs(values, routed: _Routed, costs, floor) -> dict[str, np.ndarray
                                  a("open_quality_easy"), a("open_quality_hard"), a("premium_quality_easy"),
                                  a("premium_quality_hard"))
         reachable = np.isfinite(s)
-        s = np.where(reachable, s, 1.0)
+        s = np.where(reachable, np.maximum(s, routed.min_premium_share), 1.0)
         shares = {"api": s, **{k: (1 - s) * routed.shares[k] / open_total for k in open_keys}}
-        from ._routing import routed_quality
+        quality = np.where(reachable, floor, np.nan)  # the share is the smallest that reaches the floor
+        if routed.min_premium_share > 0:  # more premium than the floor needs, for capacity: quality above it
+            from ._routing import routed_quality
 
-        quality = routed_quality(np.clip(s, 0, 1), a("hard_share"), a("router_auc"), a("open_quality_easy"),
-                                 a("open_quality_hard"), a("premium_quality_easy"), a("premium_quality_hard"))
+            quality = routed_quality(np.clip(s, 0, 1), a("hard_share"), a("router_auc"), a("open_quality_easy"),
+                                     a("open_quality_hard"), a("premium_quality_easy"), a("premium_quality_hard"))
     else:  # one quality level split for capacity: the shares hold
         reachable = True
         shares = dict(routed.shares)

@@ -35,7 +35,7 @@ from ._offline import offline_page
 from ._params import DEFAULTS_FILE, PROJECT_DIR, Scenario, ScenarioError, load_scenario, scenario_files
 from ._prices import price_catalog_version
 from ._pipeline import Decision, decide
-from ._views import PLAN_NAMES, provenance, tokens, usd
+from ._views import PLAN_NAMES, fact, pct, provenance, tokens, usd
 
 NOTEBOOK_DIR = PROJECT_DIR / "notebooks"
 OUTPUT_DIR = PROJECT_DIR / "outputs"
@@ -197,15 +197,15 @@ def index_html(decisions: list[Decision], pages: list[Path], summary: pd.DataFra
     for d, (_, s) in zip(decisions, summary.iterrows()):
         links = " · ".join(f'<a href="{e(d.scenario)}/{e(p.stem)}.html">{e(_title(p))}</a>' for p in pages)
         costs = "".join(
-            f"<td class='num'>{usd(d.options[k].monthly_usd) if k in d.options else '–'}"
+            f"<td class='num'>{fact(f'options.{k}.monthly_usd', usd(d.options[k].monthly_usd)) if k in d.options else '–'}"
             f"{'' if k not in d.options or d.options[k].eligible else '<br><small>' + e(d.options[k].why_not) + '</small>'}</td>"
             for k in PLAN_NAMES)
         savings = usd(d.savings_usd_per_month) if d.runner_up else "n/a"
         rows.append(
             f"<tr><td><b>{e(d.title)}</b><br><small>{e(tokens(d.workload['tokens_per_day']))} tokens/day · "
-            f"{links}</small></td><td><b>{e(s['recommended'])}</b></td>{costs}"
+            f"{links}</small></td><td><b>{fact('recommended', s['recommended'])}</b></td>{costs}"
             f"<td class='num'>{savings}<br><small>vs {e(s['runner_up'])}</small></td>"
-            f"<td class='num'>{d.confidence:.0%}</td></tr>"
+            f"<td class='num'>{fact('confidence', pct(d.confidence))}</td></tr>"
         )
     heads = "".join(f"<th>{e(name)}<br>USD/month</th>" for name in PLAN_NAMES.values())
     return f"""<!DOCTYPE html>

@@ -64,6 +64,10 @@ __all__ = [
 
 _BISECTIONS = 64
 """Halvings of [0, 1] in the bisections: 2^-64 ≈ 5e-20, below the spacing of doubles near 1."""
+_THRESHOLD_BISECTIONS = 12
+"""Halvings of the threshold's bracket [-40, d' + 40] before Newton steps take over (to a width of about 0.02)."""
+_NEWTON = 12
+"""Safeguarded Newton steps on the threshold after the bisections: quadratic convergence to machine precision."""
 _TOL = 1e-9
 """Tolerance on shares summing to one and on capacity limits [fraction]."""
 _FLOOR_TOL = 1e-12
@@ -228,11 +232,17 @@ def routed_quality(premium_share, hard_share, router_auc, open_quality_easy, ope
     return _two_way_quality(s, h, dprime_from_auc(router_auc), *q)
 
 
+def _npdf(x):
+    """Standard normal density."""
+    return np.exp(-0.5 * np.square(x)) / np.sqrt(2 * np.pi)
+
+
 def _strong_share_needed(floor, h, dprime, qe_w, qh_w, qe_s, qh_s):
     """Smallest share on the stronger of two quality levels with quality >= ``floor`` (inf if out of reach).
 
-    Bisection on the score threshold t (easy scores N(0, 1), hard N(d', 1)): FPR = Φ(-t), TPR = Φ(d' - t), and
-    quality falls as t rises. Bisecting t rather than FPR keeps near-perfect routers resolved (their TPR rises
+    Bisection, then safeguarded Newton steps, on the score threshold t (easy scores N(0, 1), hard N(d', 1)):
+    FPR = Φ(-t), TPR = Φ(d' - t), and quality falls as t rises; the threshold kept is the largest known to meet the
+    floor. Bisecting t rather than FPR keeps near-perfect routers resolved (their TPR rises
     from 0 to 1 at FPRs far below 1e-20). A perfect router (d' = inf) has its closed form.
     """
     floor, h, dprime, qe_w, qh_w, qe_s, qh_s = np.broadcast_arrays(
@@ -244,11 +254,23 @@ def _strong_share_needed(floor, h, dprime, qe_w, qh_w, qe_s, qh_s):
     def quality(t):
         return q0 + (1 - h) * ndtr(-t) * de + h * ndtr(d - t) * dh
 
+    def slope(t):  # dq/dt <= 0
+        return -((1 - h) * de * _npdf(t) + h * dh * _npdf(d - t))
+
     lo, hi = np.full(floor.shape, -40.0), d + 40.0
-    for _ in range(_BISECTIONS):
+    for _ in range(_THRESHOLD_BISECTIONS):  # a coarse bracket ...
         mid = 0.5 * (lo + hi)
         ok = quality(mid) >= floor
         lo, hi = np.where(ok, mid, lo), np.where(ok, hi, mid)
+    t = 0.5 * (lo + hi)
+    for _ in range(_NEWTON):  # ... then Newton steps kept inside it (bisection where a step would leave it)
+        q = quality(t)
+        ok = q >= floor
+        lo, hi = np.where(ok, t, lo), np.where(ok, hi, t)
+        g = slope(t)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            step = np.where(g < 0, t - (q - floor) / g, np.nan)
+        t = np.where((step > lo) & (step < hi), step, 0.5 * (lo + hi))
     s = np.where(q0 >= floor, 0.0, h * ndtr(d - lo) + (1 - h) * ndtr(-lo))
     with np.errstate(divide="ignore", invalid="ignore"):  # perfect router: hard requests first, then easy ones
         gap = floor - q0
@@ -849,14 +871,19 @@ def routing_summary(plan: RoutingPlan) -> Markdown:
             f"is needed: the cheapest split is {used}, at {usd(plan.monthly_usd)} a month.")
     prem = " and ".join(plan.premium)
     who = "the cheapest split sends" if plan.kind == "cheapest" else "a router tuned to the floor sends"
-    text = (f"To keep at least {pct(plan.quality_floor)} of answers acceptable with {pct(plan.hard_share)} hard "
-            f"requests and a router of AUC {plan.router_auc:.2f}, {who} "
-            f"{pct(plan.premium_share)} of requests to {prem}" + (f" and the rest to {used}" if used else "") + ". "
-            f"It costs {usd(plan.monthly_usd)} a month against {usd(plan.all_premium_usd)} with everything on {prem}: "
-            + (f"a saving of {usd(plan.savings_vs_premium_usd)} ({pct(plan.savings_vs_premium)})."
-               if plan.savings_vs_premium_usd >= 0 else
-               f"{usd(-plan.savings_vs_premium_usd)} more, so this split is not the cheapest plan that meets the "
-               f"floor: everything on {prem} is."))
+    if plan.kind == "cheapest" and plan.premium_share >= 1 - _TOL:
+        text = (f"To keep at least {pct(plan.quality_floor)} of answers acceptable with {pct(plan.hard_share)} hard "
+                f"requests and a router of AUC {plan.router_auc:.2f}, the cheapest plan sends every request to {prem}: "
+                f"{usd(plan.monthly_usd)} a month; no split costs less.")
+    else:
+        text = (f"To keep at least {pct(plan.quality_floor)} of answers acceptable with {pct(plan.hard_share)} hard "
+                f"requests and a router of AUC {plan.router_auc:.2f}, {who} "
+                f"{pct(plan.premium_share)} of requests to {prem}" + (f" and the rest to {used}" if used else "") + ". "
+                f"It costs {usd(plan.monthly_usd)} a month against {usd(plan.all_premium_usd)} with everything on "
+                f"{prem}: " + (f"a saving of {usd(plan.savings_vs_premium_usd)} ({pct(plan.savings_vs_premium)})."
+                               if plan.savings_vs_premium_usd >= 0 else
+                               f"{usd(-plan.savings_vs_premium_usd)} more, so this split is not the cheapest plan that "
+                               f"meets the floor: everything on {prem} is."))
     if np.isfinite(plan.all_open_usd):
         verdict = ("and would meet the floor" if plan.all_open_meets_floor
                    else f"but reach only {pct(plan.all_open_quality)} acceptable answers")
@@ -1330,9 +1357,9 @@ def routed_plan(inputs: RoutingInputs) -> RoutingPlan | None:
         The cheapest split over every permitted destination that meets the floor (`optimal_split`, ``kind ==
         "cheapest"``). When that split sends everything to the premium API, the split a router tuned to the floor
         makes between the cheapest open destination and the API instead (`routed_split`, ``kind == "tuned"``:
-        priced to show what splitting would cost, not recommended). When it sends everything to one open
-        destination (no premium level, or the open model meets the floor), that plan: there is no split. None when no
-        plan reaches the floor.
+        priced to show what splitting would cost, not recommended), if it splits. Otherwise the cheapest plan, one
+        destination (no premium level, or a floor the open model meets): there is no split. None when no plan
+        reaches the floor.
 
     Examples
     --------
@@ -1352,9 +1379,11 @@ def routed_plan(inputs: RoutingInputs) -> RoutingPlan | None:
         for name in names:
             if name not in plan.premium:
                 try:
-                    plans.append(routed_split(**inputs.split_args, only=[name, *plan.premium]))
+                    tuned = routed_split(**inputs.split_args, only=[name, *plan.premium])
                 except ValueError:
-                    pass
+                    continue
+                if sum(x > 1e-12 for x in tuned.shares.values()) > 1:  # a floor the open model meets splits nothing
+                    plans.append(tuned)
         if plans:
             return min(plans, key=lambda p: p.monthly_usd)
     return plan
@@ -1448,8 +1477,11 @@ def _range_text(values) -> str:
 
 def _decision_line(plan: RoutingPlan | None, decision) -> str:
     """One sentence: the decision's recommended plan, and whether this page's split is the decision's routed split."""
+    from ._views import fact
+
     rec = decision.recommended_plan
-    head = (f"The decision (the same on every page) recommends the **{rec.name}** at {usd(rec.monthly_usd)} a month"
+    head = (f"The decision (the same on every page) recommends the **{fact('recommended', rec.name)}** at "
+            f"{fact(f'options.{rec.key}.monthly_usd', usd(rec.monthly_usd))} a month"
             + (f" among plans that reach the quality floor of {pct(decision.quality_floor)}"
                if decision.quality_basis == "floor" else "") + ". ")
     routed = decision.options.get("routed")
@@ -1468,8 +1500,8 @@ def _decision_line(plan: RoutingPlan | None, decision) -> str:
     gap = routed.monthly_usd - rec.monthly_usd
     why = (f"not eligible: {routed.why_not}" if not routed.eligible else
            f"{usd(gap)} a month more than the recommended plan" if gap >= 0 else "cheaper but not recommended")
-    return head + (f"The routed split on this page ({usd(routed.monthly_usd)} a month) is the decision's routed split, "
-                   f"{why}.")
+    return head + (f"The routed split on this page ({fact('options.routed.monthly_usd', usd(routed.monthly_usd))} a "
+                   f"month) is the decision's routed split, {why}.")
 
 
 OPTIONS_NAMES = {v: k for k, v in OPTION_OF.items()}
@@ -1543,7 +1575,10 @@ def routing_findings(inputs: RoutingInputs, plan: RoutingPlan, hybrid: RoutingPl
         best = ", ".join(f"{k} {pct(v)}" for k, v in plan.shares.items() if v > _TOL)
         sav, (lo19, hi19) = plan.savings_vs_premium, CLAIM19_SAVINGS
         verdict = "holds" if lo19 <= sav <= hi19 else "exceeded" if sav > hi19 else "fails"
-        if plan.kind == "cheapest":
+        if sum(v > _TOL for v in plan.shares.values()) == 1:
+            out.append(f"The cheapest plan over every permitted destination sends everything to "
+                       f"{next(k for k, v in plan.shares.items() if v > _TOL)}: {usd(plan.monthly_usd)} a month.")
+        elif plan.kind == "cheapest":
             tail = (f", {pct(sav)} below all-premium (claim 19's 30–50 %: {verdict})" if np.isfinite(sav) else "")
             out.append(f"The cheapest split over every permitted destination is {best}: {usd(plan.monthly_usd)} a "
                        f"month{tail}.")

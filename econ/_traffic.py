@@ -50,7 +50,6 @@ __all__ = [
     "cost_per_task_view",
     "provisioning_volume_chart",
     "keep_alive_shares",
-    "fleet_summary",
 ]
 
 TRACE_DIR = Path(__file__).parent / "data" / "traces"
@@ -1412,37 +1411,6 @@ def provisioning_timeline_from_scenario(scenario, kw: Mapping[str, Any] | None =
     """`provisioning_timeline` of every policy over the scenario's profile (``kw``: a `traffic_from_scenario`)."""
     kw = traffic_from_scenario(scenario) if kw is None else kw
     return provisioning_timeline(kw["profile"], **{k: kw[k] for k in _TIMELINE_KEYS})
-
-
-def fleet_summary(decision):
-    """The decision's self-hosted fleet in a sentence: what every provisioning policy starts from (econ Markdown).
-
-    Parameters
-    ----------
-    decision : Decision
-        From `econ.decide` or `econ.decision`.
-
-    Examples
-    --------
-    >>> from econ import load_scenario, PARAMS_DIR, decide
-    >>> print(fleet_summary(decide(load_scenario(PARAMS_DIR / "enterprise_steady.yaml"), draws=500)))  # doctest: +ELLIPSIS
-    The fleet of the decision, priced on every page: **1 serving replica + 1 spare, 1× H100-SXM each** ...
-    """
-    from ._views import Markdown, pct, usd
-
-    f = decision.fleet
-    plural = lambda n, word: f"{n:,} {word}{'' if n == 1 else 's'}"  # noqa: E731
-    spares = f" + {plural(f.spare_replicas, 'spare')}" if f.spare_replicas else ""
-    chosen = (f", the cheapest of {len(f.candidates)} GPU and tensor-parallel candidates" if len(f.candidates) > 1
-              else "")
-    return Markdown(
-        f"The fleet of the decision, priced on every page: **{plural(f.serving_replicas, 'serving replica')}{spares}, "
-        f"{f.tensor_parallel}× {f.gpu} each** ({'' if f.spare_replicas else 'no spare; '}{plural(f.gpus, 'GPU')}"
-        f"{chosen}), each replica serving "
-        f"{f.replica_output_tokens_per_s:,.0f} output tokens/s ({f.throughput_note}), at {usd(f.usd_per_gpu_hour)} per "
-        f"GPU-hour ({f.price_basis}): {usd(f.fleet_usd_per_month)} a month for the GPUs, {pct(f.utilization)} "
-        f"utilization (mean demand over the serving replicas' capacity), {usd(f.gpu_only_usd_per_mtok)} per million "
-        "tokens GPU-only (the all-in cost adds engineering, evaluation, upgrades, egress and storage).")
 
 
 def provisioning_view(table: pd.DataFrame) -> pd.DataFrame:

@@ -20,6 +20,8 @@ __all__ = [
     "assumptions_table",
     "assumptions_view",
     "comparison_view",
+    "fact",
+    "html_table",
     "decision_header",
     "decision_sentence",
     "fleet_sentence",
@@ -31,10 +33,14 @@ __all__ = [
 
 
 class Markdown(str):
-    """Text that Jupyter shows as Markdown (and nbval compares as text)."""
+    """Text that Jupyter shows as Markdown (and nbval compares as text).
+
+    Dollar signs are escaped when shown: Jupyter and nbconvert read ``$...$`` as LaTeX math, which would set
+    "costs $9,069 a month against $11,928" in italics and swallow what lies between two amounts.
+    """
 
     def _repr_markdown_(self) -> str:
-        return str(self)
+        return str(self).replace("$", r"\$")
 
 
 class HTML(str):
@@ -143,6 +149,13 @@ def assumptions_view(scenario, *sections: str) -> HTML:
     return HTML(assumptions_table(scenario, *sections).to_html(index=False, escape=True, classes="assumptions", border=0))
 
 
+def fact(key: str, text: str) -> str:
+    """A figure of the decision as the pages show it, tagged with its key in the decision
+    (``<span class="econ-fact" data-fact="options.api.monthly_usd">$11,928</span>``), so that a test can check
+    that every page, the index and the spreadsheet show the same value (tests/test_decision.py)."""
+    return f'<span class="econ-fact" data-fact="{html.escape(key)}">{_esc(text)}</span>'
+
+
 def _plural(n: float, word: str) -> str:
     return f"{n:,.0f} {word}{'' if n == 1 else 's'}"
 
@@ -152,21 +165,22 @@ def decision_sentence(d) -> str:
     rec = d.options[d.recommended]
     w = d.workload
     text = (f"At {tokens(w['tokens_per_day'])} tokens a day ({w['requests_per_day']:,.0f} requests), the recommended plan "
-            f"is the **{rec.name}** at {usd(rec.monthly_usd)} a month ({usd(rec.usd_per_mtok)} per million tokens, all in)")
+            f"is the **{fact('recommended', rec.name)}** at {fact(f'options.{rec.key}.monthly_usd', usd(rec.monthly_usd))} "
+            f"a month ({usd(rec.usd_per_mtok)} per million tokens, all in)")
     if d.runner_up:
         ru = d.options[d.runner_up]
         text += (f", {usd(d.savings_usd_per_month)} a month ({usd(12 * d.savings_usd_per_month)} a year) below the "
-                 f"runner-up, the {ru.name} at {usd(ru.monthly_usd)}")
+                 f"runner-up, the {ru.name} at {fact(f'options.{ru.key}.monthly_usd', usd(ru.monthly_usd))}")
     text += "."
     if d.quality_basis == "floor":
         text += (f" Only plans that reach the quality floor of {pct(d.quality_floor)} acceptable answers are eligible"
-                 + "".join(f"; the {o.name} ({usd(o.monthly_usd)}) is not: {o.why_not}" for o in d.options.values()
-                           if o.permitted and not o.eligible) + ".")
+                 + "".join(f"; the {o.name} ({fact(f'options.{o.key}.monthly_usd', usd(o.monthly_usd))}) is not: "
+                           f"{o.why_not}" for o in d.options.values() if o.permitted and not o.eligible) + ".")
     else:
         text += " Every permitted option meets the quality floor here, so the comparison is on cost alone."
     if rec.shares:
         text += " The split sends " + ", ".join(f"{pct(x)} of requests to the {PLAN_NAMES[k]}" for k, x in rec.shares.items()) + "."
-    text += (f" In {pct(d.confidence)} of {d.draws:,} joint draws of every assumption with a stated range, it stays the "
+    text += (f" In {fact('confidence', pct(d.confidence))} of {d.draws:,} joint draws of every assumption with a stated range, it stays the "
              "cheapest eligible plan.")
     return text
 
@@ -182,22 +196,35 @@ def decision_header(d, question: str = "") -> Markdown:
 PLAN_NAMES = {**OPTIONS, "routed": "routed split"}
 
 
-def comparison_view(d) -> pd.DataFrame:
-    """Every option and plan of a decision side by side, formatted: cost, quality, eligibility, components."""
+def html_table(rows: list[dict], classes: str = "econ-table", numeric: tuple[str, ...] = ()) -> HTML:
+    """A table of already formatted cells (text escaped unless it is a `fact` tag), numbers right-aligned."""
+    if not rows:
+        return HTML("")
+    cols = list(rows[0])
+    cell = lambda c, x: (f'<td class="num">{x}</td>' if c in numeric else f"<td>{x}</td>")  # noqa: E731
+    body = "".join("<tr>" + "".join(cell(c, r[c] if str(r[c]).startswith('<span class="econ-fact"') else _esc(r[c]))
+                                    for c in cols) + "</tr>" for r in rows)
+    head = "".join(f"<th>{_esc(c)}</th>" for c in cols)
+    return HTML(f'<table class="{classes}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>')
+
+
+def comparison_view(d) -> HTML:
+    """Every option and plan of a decision side by side, formatted: eligibility, quality, monthly cost (tagged with
+    its key in the decision), cost per million tokens and per request, and the cost components [USD/month]."""
+    order = COMPONENTS + [f"{k}_usd" for k in OPTIONS] + ["router_usd"]
+    comps = [c for c in order if any(o.components.get(c, 0) > 0 for o in d.options.values())]
+    label = lambda c: c.removesuffix("_usd").replace("_", " ") if c in COMPONENTS else (  # noqa: E731
+        "router" if c == "router_usd" else f"share on {PLAN_NAMES[c.removesuffix('_usd')]}")
     rows = []
     for k, o in d.options.items():
         row = {"plan": o.name + (" (recommended)" if k == d.recommended else ""),
                "eligible": "yes" if o.eligible else f"no: {o.why_not}",
-               "quality": pct(o.quality), "monthly cost": usd(o.monthly_usd),
+               "quality": pct(o.quality), "monthly cost": fact(f"options.{k}.monthly_usd", usd(o.monthly_usd)),
                "per million tokens (all in)": usd(o.usd_per_mtok), "per request": usd(o.usd_per_request)}
+        row.update({label(c): usd(o.components[c]) if o.components.get(c) else "" for c in comps})
         rows.append(row)
-    out = pd.DataFrame(rows).set_index("plan")
-    order = COMPONENTS + [f"{k}_usd" for k in OPTIONS] + ["router_usd"]
-    comps = [c for c in order if any(o.components.get(c, 0) > 0 for o in d.options.values())]
-    for c in comps:
-        out[c.removesuffix("_usd").replace("_", " ")] = [usd(o.components.get(c, 0.0)) if o.components.get(c) else ""
-                                                          for o in d.options.values()]
-    return out
+    numeric = ("quality", "monthly cost", "per million tokens (all in)", "per request", *map(label, comps))
+    return html_table(rows, "econ-table comparison", numeric)
 
 
 def fleet_sentence(d) -> Markdown:
@@ -209,7 +236,7 @@ def fleet_sentence(d) -> Markdown:
             f"(tensor parallel {f.tensor_parallel}), each serving {f.replica_output_tokens_per_s:,.0f} output tokens/s "
             f"({f.throughput_note}). GPUs {f.price_basis}: {usd(f.usd_per_gpu_hour)} per GPU-hour, "
             f"{usd(f.fleet_usd_per_month)} a month. Utilization (mean demand over the serving replicas' capacity, "
-            f"spares excluded) is {pct(f.utilization)}; the GPUs alone cost {usd(f.gpu_only_usd_per_mtok)} per million "
+            f"spares excluded) is {fact('fleet.utilization', pct(f.utilization))}; the GPUs alone cost {usd(f.gpu_only_usd_per_mtok)} per million "
             "tokens served.")
     if len(f.candidates) > 1:
         others = sorted((c for c in f.candidates if not c["chosen"]), key=lambda c: c["fleet_usd_per_month"])[:3]
@@ -225,7 +252,8 @@ def summary_markdown(d) -> Markdown:
 
     lines = [decision_sentence(d)]
     f = d.fleet
-    lines.append(f"Self-hosting needs {_plural(f.gpus, 'GPU')} and would run at {pct(f.utilization)} utilization: "
+    lines.append(f"Self-hosting needs {_plural(f.gpus, 'GPU')} and would run at "
+                 f"{fact('fleet.utilization', pct(f.utilization))} utilization: "
                  "the fleet is sized for the peak plus spares and is paid for around the clock.")
     for b in d.breakevens:
         lines.append(f"Between the {OPTIONS[b['a']]} and the {OPTIONS[b['b']]}: "
