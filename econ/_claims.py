@@ -295,11 +295,11 @@ def claim_14(sc) -> Verdict:
 
 def claim_15(sc) -> Verdict:
     h = gpu_spec("H100-SXM")
-    months = (h["purchase_usd_low"] / (2.50 * HOURS_PER_MONTH), h["purchase_usd_high"] / (2.50 * HOURS_PER_MONTH))
+    months = (h["purchase_usd_per_gpu"]["low"] / (2.50 * HOURS_PER_MONTH), h["purchase_usd_per_gpu"]["high"] / (2.50 * HOURS_PER_MONTH))
     return Verdict(15, "H100: $30,000-40,000 to buy, under $2.50 per hour to rent from specialist clouds.", SOURCES["C"],
                    "holds only for market-index and spot prices",
-                   f"Catalog: purchase {usd(h['purchase_usd_low'])}-{usd(h['purchase_usd_high'])}; listed on-demand "
-                   f"rent {usd(h['rent_usd_per_gpu_hour_low'])}-{usd(h['rent_usd_per_gpu_hour_high'])}/hour, not under "
+                   f"Catalog: purchase {usd(h['purchase_usd_per_gpu']['low'])}-{usd(h['purchase_usd_per_gpu']['high'])}; listed on-demand "
+                   f"rent {usd(h['rent_usd_per_gpu_hour']['low'])}-{usd(h['rent_usd_per_gpu_hour']['high'])}/hour, not under "
                    f"$2.50 (the SemiAnalysis index, 1.70-2.35, is). At $2.50/hour the purchase price equals "
                    f"{months[0]:.0f}-{months[1]:.0f} months of round-the-clock rent, before power and hosting.")
 

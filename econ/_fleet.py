@@ -78,7 +78,8 @@ class FleetCandidates:
 
 
 CANDIDATE_KEYS = (
-    "selfhost.model", "selfhost.gpu", "selfhost.precision", "selfhost.kv_precision", "selfhost.tensor_parallel",
+    "selfhost.model", "selfhost.gpu", "selfhost.precision", "selfhost.kv_precision", "selfhost.gpu_memory_utilization",
+    "selfhost.tensor_parallel",
     "selfhost.ttft_slo_s", "selfhost.tpot_slo_s", "selfhost.gpu_cost_mode", "selfhost.throughput_input_tokens",
     "selfhost.throughput_output_tokens", "workload.input_tokens_per_request",
     "workload.output_tokens_per_request",
@@ -127,8 +128,8 @@ def fleet_candidates(values: Mapping[str, Any]) -> FleetCandidates:
 
 
 @lru_cache(maxsize=256)
-def _candidates(model, gpu, precision, kv_precision, tensor_parallel, ttft, tpot, mode, measured_in, measured_out,
-                n_in, n_out, stated) -> FleetCandidates:
+def _candidates(model, gpu, precision, kv_precision, memory_utilization, tensor_parallel, ttft, tpot, mode, measured_in,
+                measured_out, n_in, n_out, stated) -> FleetCandidates:
     from ._capacity import serving_capacity
     from ._catalog import gpu_names, gpu_spec
 
@@ -139,7 +140,7 @@ def _candidates(model, gpu, precision, kv_precision, tensor_parallel, ttft, tpot
         gpus = [gpu]
     degrees = (tensor_parallel,) if tensor_parallel is not None else TP_DEGREES
     rows, refused = [], []
-    kv = {} if kv_precision is None else {"kv_precision": kv_precision}
+    kv = {"memory_utilization": memory_utilization} | ({} if kv_precision is None else {"kv_precision": kv_precision})
 
     def capacity(g, tp, i, o):
         return serving_capacity(model, g, i, o, precision, tp, ttft, tpot, **kv)
@@ -181,7 +182,7 @@ def _candidates(model, gpu, precision, kv_precision, tensor_parallel, ttft, tpot
         note = (f"capacity model (econ.serving_capacity) at {n_in:,.0f} in / {n_out:,.0f} out, "
                 f"TTFT ≤ {ttft} s, TPOT ≤ {tpot} s")
     specs = [gpu_spec(g) for g, _, _ in rows]
-    price = lambda s, f: np.nan if s.get(f) is None else float(s[f])  # noqa: E731
+    price = lambda s, f: np.nan if s.get(f) is None else float(s[f]["value"])  # noqa: E731  catalog: {value, low, high, source}
     return FleetCandidates(
         gpu=tuple(g for g, _, _ in rows),
         tensor_parallel=np.array([tp for _, tp, _ in rows], int),
@@ -190,7 +191,7 @@ def _candidates(model, gpu, precision, kv_precision, tensor_parallel, ttft, tpot
         stated_scale=float(scale),
         rent_usd_per_gpu_hour=np.array([price(s, "rent_usd_per_gpu_hour") for s in specs]),
         purchase_usd_per_gpu=np.array([price(s, "purchase_usd_per_gpu") for s in specs]),
-        server_w_per_gpu=np.array([price(s, "server_w_per_gpu") for s in specs]),
+        server_w_per_gpu=np.array([price(s, "server_power_w_per_gpu") for s in specs]),
         tdp_w=np.array([float(s["tdp_w"]) for s in specs]),
         refused=tuple(refused),
         note=note,

@@ -31,6 +31,7 @@ import numpy as np
 from scipy.optimize import brentq
 
 from ._breakeven import _tokens_per_request, cheaper_intervals
+from ._cashflow import present_cost_usd
 from ._costs import COMPONENTS, DAYS_PER_MONTH, OPTIONS, option_costs
 from ._fleet import CANDIDATE_KEYS
 
@@ -66,7 +67,8 @@ class PlanResult:
     ``monthly_usd`` and ``components`` [USD/month]; ``usd_per_mtok`` all-in [USD per million tokens];
     ``usd_per_request`` [USD]; ``quality`` [probability of an acceptable answer]; ``shares`` (routed split only)
     [fraction of requests per option]; ``capex_usd`` [USD up front]; ``opex_usd_per_month`` [USD/month: the monthly
-    cost without the straight-line depreciation of bought GPUs].
+    cost without the straight-line depreciation of bought GPUs]; ``pv_usd`` [USD: present value of the plan's cash
+    over the horizon: capex, opex, the GPUs' resale at the end (`econ._cashflow.present_cost_usd`)].
     """
 
     key: str
@@ -81,6 +83,7 @@ class PlanResult:
     components: dict[str, float]
     capex_usd: float = 0.0
     opex_usd_per_month: float = 0.0
+    pv_usd: float = 0.0
     shares: dict[str, float] | None = None
     why_not: str = ""
 
@@ -141,6 +144,8 @@ class Decision:
     confidence : float
         Share of Monte Carlo draws (`DECISION_DRAWS`, seed `DECISION_SEED`) in which the recommended plan is
         eligible and the cheapest eligible one [fraction].
+    horizon : dict
+        ``months``, ``discount_rate_per_year``, ``life_months`` and ``resale_share`` of the cash-flow view.
     breakevens : list of dict
         Per pair of permitted options, every volume interval and the cheaper option in it (`cheaper_intervals`).
     flips : list of dict
@@ -161,6 +166,7 @@ class Decision:
     confidence: float
     draws: int
     seed: int
+    horizon: dict
     breakevens: list[dict]
     flips: list[dict]
     warnings: list[str]
@@ -205,7 +211,7 @@ def load_decision(path: str | Path) -> Decision:
     options = {}
     for k, o in d["options"].items():
         o = dict(o)
-        for f in ("quality", "monthly_usd", "usd_per_mtok", "usd_per_request", "capex_usd", "opex_usd_per_month"):
+        for f in ("quality", "monthly_usd", "usd_per_mtok", "usd_per_request", "capex_usd", "opex_usd_per_month", "pv_usd"):
             o[f] = _nan(o[f])
         o["components"] = {c: _nan(x) for c, x in o["components"].items()}
         options[k] = PlanResult(**o)
@@ -554,7 +560,7 @@ def _only(cand, c: int):
                    tdp_w=pick(cand.tdp_w))
 
 
-def _plan_result(key, plans, v, floor, quality_basis) -> PlanResult:
+def _plan_result(key, plans, v, floor, horizon) -> PlanResult:
     p = plans[key]
     monthly = float(p["monthly_usd"])
     tokens = float(p["tokens_per_month"])
@@ -577,10 +583,12 @@ def _plan_result(key, plans, v, floor, quality_basis) -> PlanResult:
     if permitted and not meets:
         why = f"quality {quality:.1%} below the floor {floor:.1%}"
     shares = {k: float(x) for k, x in p["shares"].items()} if key == ROUTED else None
+    pv = float(present_cost_usd(capex, monthly - depreciation, horizon["months"], horizon["discount_rate_per_year"],
+                                horizon["life_months"], horizon["resale_share"]))
     return PlanResult(key=key, name=PLAN_NAMES[key], permitted=permitted, quality=quality, meets_floor=meets,
                       eligible=permitted and meets, monthly_usd=monthly, usd_per_mtok=monthly / (tokens / 1e6),
                       usd_per_request=monthly / requests, components=components, capex_usd=capex,
-                      opex_usd_per_month=monthly - depreciation, shares=shares, why_not=why)
+                      opex_usd_per_month=monthly - depreciation, pv_usd=pv, shares=shares, why_not=why)
 
 
 def decide(scenario, draws: int = DECISION_DRAWS, seed: int = DECISION_SEED) -> Decision:
@@ -616,7 +624,7 @@ def decide(scenario, draws: int = DECISION_DRAWS, seed: int = DECISION_SEED) -> 
     >>> from econ import load_scenario, PARAMS_DIR
     >>> d = decide(load_scenario(PARAMS_DIR / "enterprise_steady.yaml"), draws=2_000)
     >>> d.recommended, d.fleet.gpus, d.quality_basis
-    ('routed', 2, 'floor')
+    ('routed', 4, 'floor')
     """
     v = scenario.values
     routed, _ = _routed_split(scenario)
@@ -625,7 +633,9 @@ def decide(scenario, draws: int = DECISION_DRAWS, seed: int = DECISION_SEED) -> 
     floor = float(q["floor"])
     every_meets = all(bool(q["meets"][k]) for k in OPTIONS if v[f"{k}.permitted"])
     quality_basis = "cost only" if every_meets else "floor"
-    results = {k: _plan_result(k, plans, v, floor, quality_basis) for k in plans}
+    horizon = {"months": int(v["horizon.months"]), "discount_rate_per_year": float(v["horizon.discount_rate_per_year"]),
+               "life_months": 12.0 * float(v["selfhost.amortization_years"]), "resale_share": float(v["horizon.resale_share"])}
+    results = {k: _plan_result(k, plans, v, floor, horizon) for k in plans}
     eligible = sorted((r for r in results.values() if r.eligible), key=lambda r: r.monthly_usd)
     if not eligible:
         why = "; ".join(f"{r.name}: {r.why_not}" for r in results.values())
@@ -661,6 +671,7 @@ def decide(scenario, draws: int = DECISION_DRAWS, seed: int = DECISION_SEED) -> 
         confidence=_confidence(scenario, routed, recommended, draws, seed),
         draws=int(draws),
         seed=int(seed),
+        horizon=horizon,
         breakevens=breakevens,
         flips=flips,
         warnings=warnings,

@@ -35,7 +35,7 @@ from ._offline import offline_page
 from ._params import DEFAULTS_FILE, PROJECT_DIR, Scenario, ScenarioError, load_scenario, scenario_files
 from ._prices import price_catalog_version
 from ._pipeline import Decision, decide
-from ._views import PLAN_NAMES, fact, pct, provenance, tokens, usd
+from ._views import PLAN_NAMES, fact, glossary, pct, provenance, tokens, usd
 
 NOTEBOOK_DIR = PROJECT_DIR / "notebooks"
 OUTPUT_DIR = PROJECT_DIR / "outputs"
@@ -233,6 +233,8 @@ the answer depends on numbers nobody knows yet; the sensitivity page shows which
 <th>confidence</th></tr></thead><tbody>
 {''.join(rows)}
 </tbody></table>
+<h2 id="glossary">Glossary</h2>
+{glossary()}
 <p><small>Computed with {e(provenance())}; API prices from genai-prices {e(price_catalog_version())}.</small></p>
 </body></html>
 """

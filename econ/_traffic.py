@@ -1456,7 +1456,8 @@ def provisioning_summary(table: pd.DataFrame):
     head = (f"Over this profile, **{best['policy_name']}** costs least in GPUs and overflow: "
             f"{usd(best['total_usd_per_month'])} a month")
     if fixed is not None and best["policy"] != "fixed" and not _same(best, fixed):
-        head += f", {pct(1 - best['total_usd_per_month'] / fixed['total_usd_per_month'])} less than the fixed fleet"
+        saving = fixed["total_usd_per_month"] - best["total_usd_per_month"]
+        head += f", {usd(saving)} ({pct(saving / fixed['total_usd_per_month'])}) less than the fixed fleet"
     head += (". Engineering, evaluation and the other fixed costs of self-hosting are the same under every policy "
              "and are left out here.")
     o, c, r = a.get("gpu_hourly_usd"), a.get("committed_gpu_hourly_usd"), a.get("running_gpu_hourly_usd", 0.0)

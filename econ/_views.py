@@ -21,6 +21,7 @@ __all__ = [
     "assumptions_view",
     "comparison_view",
     "fact",
+    "glossary",
     "html_table",
     "decision_header",
     "decision_sentence",
@@ -263,3 +264,52 @@ def summary_markdown(d) -> Markdown:
         lines.append(f"The nearest flip: the recommendation changes when `{f0['key']}` goes {f0['direction']} "
                      f"{f0['flip_value']:,.4g} {f0['unit']} (now {f0['value']:,.4g}).")
     return Markdown(" ".join(lines))
+
+
+GLOSSARY = {
+    "all-in USD per million tokens": "an option's whole monthly cost (tokens, GPUs, people, egress, compliance, ...) "
+                                     "divided by the millions of tokens, input and output, it serves that month",
+    "AUC (router)": "the router's skill at telling hard requests from easy ones: the chance it scores a random hard "
+                    "request above a random easy one (0.5 is a coin toss, 1 is perfect)",
+    "batch API": "a provider's discounted service for requests that can wait up to a day",
+    "breakeven interval": "a range of daily volumes in which one option is the cheaper; a step-shaped self-hosted cost can "
+                          "make the cheaper option change more than once",
+    "capex, opex": "money paid up front for things the team keeps (bought GPUs), and money paid as it goes (rent, tokens, "
+                   "people, power)",
+    "commitment discount": "the price cut a cloud gives for renting GPUs for one or three years, paid whether used or not",
+    "confidence": "the share of Monte Carlo draws in which the recommended plan stays the cheapest eligible one",
+    "eligible": "permitted by the scenario and reaching its quality floor",
+    "flip point": "the value at which one assumption, the others held, makes another plan the cheapest eligible one",
+    "goodput": "the requests or tokens per second a server delivers while meeting its latency targets",
+    "GPU-only USD per million tokens": "the self-hosted GPUs' cost alone (rent, or depreciation, power and hosting) over "
+                                       "the tokens served",
+    "KV cache": "the memory a model keeps per request for the tokens it has seen; it limits how many requests a GPU "
+                "serves at once",
+    "mixture of experts (MoE)": "a model whose layers hold many expert networks of which each token uses a few: all "
+                                "must sit in memory, few are computed",
+    "Monte Carlo": "repeating the calculation many times with every uncertain assumption drawn from its stated range",
+    "N+1 spare": "one replica more than the peak needs, for failures and rolling upgrades",
+    "peak-to-mean": "the busiest hour's load over the average hour's",
+    "present cost (NPV)": "every month's cash over the horizon, discounted to today at the scenario's discount rate",
+    "quality floor": "the share of acceptable answers a plan must reach to be eligible",
+    "replica": "one copy of the model serving requests, on as many GPUs as its tensor-parallel degree",
+    "roofline": "the capacity model's estimate of a step's time: the longer of memory traffic over bandwidth and "
+                "arithmetic over compute",
+    "routed split": "a plan in which a router sends each request to the open model or the closed API by its difficulty",
+    "runner-up": "the next cheapest eligible plan",
+    "Sobol index": "the share of the spread of a result that one assumption explains, alone or with others",
+    "tensor parallel": "one replica's model split across several GPUs that work on every token together",
+    "tornado": "a chart of how far the result moves when each assumption alone goes to the ends of its range",
+    "TPOT": "time per output token: how fast a user sees the answer stream, after the first token",
+    "TTFT": "time to first token: how long a user waits before the answer starts",
+    "utilization": "mean demand over the capacity of the serving replicas (spares excluded)",
+    "Wilson interval": "the range within which a probability estimated from a finite number of draws lies, 95 times "
+                       "in 100",
+}
+"""The terms the report uses, in words a finance reader reads (shown by `glossary`)."""
+
+
+def glossary() -> HTML:
+    """The report's glossary as an HTML definition list."""
+    items = "".join(f"<dt>{_esc(k)}</dt><dd>{_esc(v)}</dd>" for k, v in sorted(GLOSSARY.items(), key=lambda kv: kv[0].lower()))
+    return HTML(f'<dl class="glossary">{items}</dl>')

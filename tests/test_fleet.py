@@ -24,11 +24,12 @@ def _per_gpu_month(v, gpu):
     spec = gpu_spec(gpu)
     if v["selfhost.gpu_cost_mode"] == "rent":
         rent = v["selfhost.rent_usd_per_gpu_hour"]
-        rent = spec["rent_usd_per_gpu_hour"] * v["selfhost.rent_price_factor"] if rent is None else rent
+        rent = spec["rent_usd_per_gpu_hour"]["value"] * v["selfhost.rent_price_factor"] if rent is None else rent
         return HOURS_PER_MONTH * rent * (1 - v["selfhost.commitment_discount"])
     price = v["selfhost.purchase_usd_per_gpu"]
-    price = spec["purchase_usd_per_gpu"] * v["selfhost.purchase_price_factor"] if price is None else price
-    watts = spec.get("server_w_per_gpu") or spec["tdp_w"] * v["selfhost.server_power_per_tdp"]
+    price = spec["purchase_usd_per_gpu"]["value"] * v["selfhost.purchase_price_factor"] if price is None else price
+    server = spec.get("server_power_w_per_gpu")
+    watts = server["value"] if server else spec["tdp_w"] * v["selfhost.server_power_per_tdp"]
     power = watts / 1000 * v["selfhost.power_draw_share"] * v["selfhost.pue"] * HOURS_PER_MONTH * v["selfhost.electricity_usd_per_kwh"]
     return price / (12 * v["selfhost.amortization_years"]) + power + v["selfhost.hosting_usd_per_gpu_month"]
 
@@ -69,26 +70,32 @@ def test_no_feasible_configuration_is_cheaper_than_the_chosen_fleet(path):
     assert tried > 0
 
 
-def test_enterprise_fleet_is_one_h100_per_replica(enterprise):
-    # Llama 3.3 70B at FP8 fits one H100 (70.6 GB of weights, KV room left); at the peak of 1.29 requests/s one replica
-    # at TP1 serves it (725 output tokens/s ÷ 300 = 2.4 requests/s × 0.8 head-room), plus the N+1 spare: 2 GPUs,
-    # 2 × 730 h × 2.69 USD × (1 − 0.30) = 2,749.16 USD/month, against 4 GPUs (5,498.32) at TP2.
+def test_enterprise_fleet_is_two_h100s_per_replica(enterprise):
+    # Llama 3.3 70B at FP8 does not fit one H100 at vLLM's defaults (67.7 GiB of weights and 5.4 GiB of engine
+    # reserve in 0.9 × 79.6 GiB leave no KV cache): the candidates start at tensor parallel 2. At the peak of 1.29
+    # requests/s one TP2 replica serves it, plus the N+1 spare: 4 GPUs, 4 × 730 h × 2.69 USD × (1 − 0.30) = 5,498.32.
+    cand = fleet_candidates(enterprise.values)
+    assert 1 not in cand.tensor_parallel and any(tp == 1 and "does not fit" in r for _, tp, r in cand.refused)
     c = option_costs(enterprise.values)["selfhost"]
-    assert (c["tensor_parallel"], c["replicas"], c["gpus"]) == (1, 2, 2)
-    assert float(c["gpu_usd"]) == pytest.approx(2 * 730 * 2.69 * 0.7)
-    tp2 = size_fleet({**enterprise.values, "selfhost.tensor_parallel": 2})
-    assert float(tp2["gpu_usd"]) == pytest.approx(4 * 730 * 2.69 * 0.7)
+    assert (c["tensor_parallel"], c["replicas"], c["gpus"]) == (2, 2, 4)
+    assert float(c["gpu_usd"]) == pytest.approx(4 * 730 * 2.69 * 0.7)
+    tp4 = size_fleet({**enterprise.values, "selfhost.tensor_parallel": 4})
+    assert float(tp4["gpu_usd"]) == pytest.approx(8 * 730 * 2.69 * 0.7)
 
 
-def test_the_degree_is_re_chosen_at_every_volume_of_a_sweep(enterprise):
-    v = enterprise.values
+def test_gpu_and_degree_are_re_chosen_at_every_volume_of_a_sweep(write_scenario):
+    sc = load_scenario(write_scenario("selfhost:\n  gpu: {value: auto, source: x}\n"))
+    v = sc.values
     volumes = np.geomspace(1e3, 1e8, 200)
     swept = size_fleet({**v, "workload.requests_per_day": volumes})
     cand = fleet_candidates(v)
+    fleet_usd = swept["gpu_usd"] + swept["power_usd"] + swept["hosting_usd"]
     for i in range(len(cand)):  # each candidate alone: the sweep's choice is never dearer than any
-        one = size_fleet({**v, "workload.requests_per_day": volumes, "selfhost.tensor_parallel": int(cand.tensor_parallel[i])})
-        assert np.all(swept["gpu_usd"] <= one["gpu_usd"] + 1e-6)
-    assert len(np.unique(swept["tensor_parallel"])) > 1  # large volumes move to larger degrees (more tokens/s per GPU)
+        one = size_fleet({**v, "workload.requests_per_day": volumes, "selfhost.gpu": cand.gpu[i],
+                          "selfhost.tensor_parallel": int(cand.tensor_parallel[i])})
+        assert np.all(fleet_usd <= one["gpu_usd"] + one["power_usd"] + one["hosting_usd"] + 1e-6)
+    chosen = {(cand.gpu[i], int(tp)) for i, tp in zip(swept["candidate"], swept["tensor_parallel"])}
+    assert len(chosen) > 1  # small volumes on L40S, large ones on H100s
 
 
 def test_prompt_length_arrays_size_each_shape_like_a_scalar(enterprise):
@@ -150,7 +157,7 @@ def test_one_million_draws_resize_the_fleet_per_draw(enterprise):
     v = {**enterprise.values, "workload.requests_per_day": rng.uniform(1e3, 1e7, n),
          "selfhost.throughput_factor": rng.uniform(0.5, 1.1, n)}
     c = econ.option_costs(v)["selfhost"]
-    assert c["gpus"].shape == (n,) and np.unique(c["tensor_parallel"]).size > 1
+    assert c["gpus"].shape == (n,) and np.unique(c["gpus"]).size > 1
     i = int(np.argmax(v["workload.requests_per_day"]))
     one = econ.option_costs({**enterprise.values, "workload.requests_per_day": v["workload.requests_per_day"][i],
                              "selfhost.throughput_factor": v["selfhost.throughput_factor"][i]})["selfhost"]

@@ -181,11 +181,12 @@ def test_tornado_swing_of_a_linear_assumption_equals_the_hand_computed_differenc
     assert s.loc["low", "swing"] == pytest.approx(52 * (80 + 20 + 160 / 12 - 8), rel=1e-12)
     assert s.loc["low", "change"] == pytest.approx((75 - 48) * (113 + 1 / 3 - 8), rel=1e-12)
     assert s.loc["high", "change"] == pytest.approx(-(100 - 75) * (113 + 1 / 3 - 8), rel=1e-12)
-    # GPU rent: 2 GPUs x 730 h x (1 - 30 % commitment) x 2.69 USD/GPU-h x (1.41 - 0.63) = 2,144.56 USD/month
-    # (the fleet stays 2 × H100 at TP 1 across the range: no other degree or GPU becomes cheaper)
+    # GPU rent: 4 GPUs x 730 h x (1 - 30 % commitment) x 2.69 USD/GPU-h x (1.41 - 0.63) = 4,289.12 USD/month
+    # (the fleet stays 2 × H100 at TP 2 across the range: no other degree or GPU becomes cheaper; TP 1 does not
+    # start at vLLM's defaults, econ.feasible_tensor_parallel)
     r = t[(t["metric"] == "savings_usd") & (t["key"] == "selfhost.rent_price_factor")]
-    assert compare(enterprise).set_index("key").loc["selfhost", "gpus"] == 2
-    assert r["swing"].iloc[0] == pytest.approx(2 * 730 * 0.7 * 2.69 * 0.78, rel=1e-12)
+    assert compare(enterprise).set_index("key").loc["selfhost", "gpus"] == 4
+    assert r["swing"].iloc[0] == pytest.approx(4 * 730 * 0.7 * 2.69 * 0.78, rel=1e-12)
     # API prices: the savings move by the API's token bill times the factor's range (0.5 to 1.1)
     p = t[(t["metric"] == "savings_usd") & (t["key"] == "api.price_factor")]
     tokens_usd = compare(enterprise).set_index("key").loc["api", "tokens_usd"]
