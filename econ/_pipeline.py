@@ -477,9 +477,7 @@ def flip_points(scenario, routed: _Routed | None, recommended: str, keys: list[s
             out.append({"key": key, "value": x0, "flip_value": float(flip), "direction": direction,
                         "ratio": float(flip / x0), "new_recommended": new, "unit": a.unit or "",
                         "has_range": a.dist is not None})
-    # nearest first; ties (to 9 digits: float noise, e.g. a volume flip and a labour-rate flip that mirror each
-    # other) by key, so that the order does not depend on the last bit of the root finder
-    out.sort(key=lambda f: (round(abs(math.log(f["ratio"])), 9) if f["ratio"] > 0 else math.inf, f["key"]))
+    out.sort(key=lambda f: abs(math.log(f["ratio"])) if f["ratio"] > 0 else math.inf)
     return out
 
 
