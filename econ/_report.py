@@ -173,8 +173,10 @@ REPORT_CSS = """
   .econ-nav,a.anchor-link,.vega-embed details,.vega-actions,.jp-InputPrompt,.jp-OutputPrompt,
   .jp-CodeCell .jp-Cell-inputWrapper{display:none!important}
   h3{break-before:page}
+  .jp-Cell:has(details.appendix:not([open])){display:none}  /* the decision page's folded appendix: screen only */
   h1,h2,h3,h4{break-after:avoid}
-  .vega-embed,svg,canvas,img,figure,pre,.jp-RenderedImage{break-inside:avoid}
+  .jp-Cell,.jp-Cell-outputWrapper,.jp-OutputArea,.jp-OutputArea-child,.jp-RenderedMarkdown{break-inside:auto!important}
+  .vega-embed,svg,canvas,img,figure,pre,.jp-RenderedImage,li{break-inside:avoid}
   .jp-OutputArea-output,.jp-Cell-outputWrapper,.jp-OutputArea{overflow:visible!important}
   .vega-embed{display:block!important}
   svg.marks,canvas.marks,img{max-width:100%!important;height:auto!important}

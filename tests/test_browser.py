@@ -212,3 +212,12 @@ def test_a_page_prints_with_a_new_page_for_each_section(report, tmp_path):
         sheets = _report.print_pdf(page, tmp_path / f"01-{paper}.pdf", paper)
         print(f"{page.parent.name}/{page.name} prints on {sheets} {paper} pages ({h3} sections)")
         assert sheets >= h3 + 1
+
+
+def test_the_decision_page_prints_on_two_pages(report, tmp_path):
+    """Issue 16: the decision page of every scenario, printed by headless Chromium, fits on two A4 or Letter pages
+    (its folded appendix of every assumption stays on screen)."""
+    for page in sorted(report.glob("*/00_decision.html")):
+        for paper in ("A4", "Letter"):
+            sheets = _report.print_pdf(page, tmp_path / f"{page.parent.name}-{paper}.pdf", paper)
+            assert sheets <= 2, f"{page.parent.name}/{page.name} prints on {sheets} {paper} pages"
