@@ -60,9 +60,10 @@ _API = {
     "_routing": (
         "RoutingInputs", "RoutingPlan", "call_performance_threshold", "cost_by_split", "cost_quality_frontier",
         "daily_profile", "dprime_from_auc", "hybrid_claims_chart", "hybrid_claims_grid", "optimal_split",
-        "overflow_chart", "overflow_costs", "overflow_summary", "routed_quality", "routed_split", "routing_cost_chart",
-        "routing_destinations", "routing_findings", "routing_from_scenario", "routing_frontier_chart",
-        "routing_plan_table", "routing_summary", "split_monthly_usd", "split_quality",
+        "overflow_chart", "overflow_costs", "overflow_summary", "routed_plan", "routed_quality", "routed_split",
+        "routing_cost_chart", "routing_destinations", "routing_findings", "routing_from_scenario",
+        "routing_frontier_chart", "routing_plan_table", "routing_summary", "split_matches_decision", "split_monthly_usd",
+        "split_quality",
     ),
     "_sensitivity": (
         "Uncertainty", "breakeven_surface", "breakeven_surface_chart", "draw_assumptions", "monte_carlo",
@@ -80,7 +81,7 @@ _API = {
         "timeline_summary",
     ),
     "_traffic": (
-        "POLICIES", "TRACES", "peak_to_mean", "profile_chart", "provisioning_by_volume", "provisioning_chart",
+        "POLICIES", "TRACES", "keep_alive_shares", "peak_to_mean", "profile_chart", "provisioning_by_volume", "provisioning_chart",
         "provisioning_summary", "provisioning_table", "provisioning_timeline", "provisioning_timeline_from_scenario",
         "provisioning_view", "provisioning_volume_chart", "synthetic_profile", "trace_names", "trace_path",
         "trace_profile", "traffic_from_scenario",
