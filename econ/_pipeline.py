@@ -477,7 +477,7 @@ def flip_points(scenario, routed: _Routed | None, recommended: str, keys: list[s
             out.append({"key": key, "value": x0, "flip_value": float(flip), "direction": direction,
                         "ratio": float(flip / x0), "new_recommended": new, "unit": a.unit or "",
                         "has_range": a.dist is not None})
-    out.sort(key=lambda f: abs(math.log(f["ratio"])) if f["ratio"] > 0 else math.inf)
+    out.sort(key=lambda f: (round(abs(math.log(f["ratio"])), 9) if f["ratio"] > 0 else math.inf, f["key"]))  # ties: by key
     return out
 
 
