@@ -1366,7 +1366,7 @@ def routed_plan(inputs: RoutingInputs) -> RoutingPlan | None:
     >>> from econ import load_scenario, PARAMS_DIR
     >>> p = routed_plan(routing_from_scenario(load_scenario(PARAMS_DIR / "enterprise_steady.yaml")))
     >>> p.kind, {k: round(v, 4) for k, v in p.shares.items() if v}, round(p.monthly_usd, 2)
-    ('cheapest', {'managed open endpoint': 0.4758, 'premium API': 0.5242}, 9068.64)
+    ('cheapest', {'managed open endpoint': 0.4758, 'premium API': 0.5242}, 9587.87)
     """
     try:
         plan = optimal_split(**inputs.split_args)
