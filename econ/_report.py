@@ -402,6 +402,41 @@ def summary_table(decisions: list[Decision]):
     return pd.DataFrame(rows, columns=list(summary_columns()))
 
 
+def comparison_table(decisions: list[Decision]) -> str:
+    """The scenarios as columns, what a sign-off compares as rows: volume, the plan, its cost, savings, confidence,
+    the quality basis, the self-hosted fleet, capex, present cost over the horizon, the nearest flip."""
+    from ._views import fact, pct, tokens, usd
+
+    e = lambda s: html.escape(str(s))  # noqa: E731
+
+    def flip(d):
+        if not d.flips:
+            return "none within ×10 either way"
+        f = d.flips[0]
+        return f"<code>{e(f['key'])}</code> {f['direction']} {f['flip_value']:,.4g} (now {f['value']:,.4g})"
+
+    rows = {
+        "volume": lambda d: f"{e(tokens(d.workload['tokens_per_day']))} tokens/day, {d.workload['requests_per_day']:,.0f} requests",
+        "recommended plan": lambda d: f"<b>{fact('recommended', d.options[d.recommended].name)}</b>",
+        "its monthly cost": lambda d: fact(f"options.{d.recommended}.monthly_usd", usd(d.recommended_plan.monthly_usd)),
+        "runner-up": lambda d: (f"{e(d.options[d.runner_up].name)}, {fact(f'options.{d.runner_up}.monthly_usd', usd(d.options[d.runner_up].monthly_usd))}"
+                                if d.runner_up else "none eligible"),
+        "savings a year": lambda d: usd(12 * d.savings_usd_per_month) if d.runner_up else "n/a",
+        "confidence": lambda d: fact("confidence", pct(d.confidence)),
+        "quality": lambda d: (f"floor {pct(d.quality_floor)} acceptable answers" if d.quality_basis == "floor"
+                              else "cost only: every permitted option meets the floor"),
+        "self-hosted fleet": lambda d: (f"{d.fleet.gpus} × {e(d.fleet.gpu)} (TP {d.fleet.tensor_parallel}), "
+                                       f"{fact('fleet.utilization', pct(d.fleet.utilization))} utilized"),
+        "capex of the plan": lambda d: usd(d.recommended_plan.capex_usd) if d.recommended_plan.capex_usd else "none",
+        "present cost": lambda d: f"{usd(d.recommended_plan.pv_usd)} over {d.horizon['months']} months",
+        "nearest flip": flip,
+    }
+    head = "".join(f"<th>{e(d.title)}</th>" for d in decisions)
+    body = "".join(f"<tr><th scope='row'>{e(label)}</th>" + "".join(f"<td>{cell(d)}</td>" for d in decisions) + "</tr>"
+                   for label, cell in rows.items())
+    return f'<table class="compare"><thead><tr><th></th>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
 def index_html(decisions: list[Decision], pages: list[Path], summary=None) -> str:
     """The report's front page: one row per scenario with its decision, linking its pages."""
     from ._prices import price_catalog_version
@@ -449,6 +484,8 @@ the answer depends on numbers nobody knows yet; the sensitivity page shows which
 <th>confidence</th></tr></thead><tbody>
 {''.join(rows)}
 </tbody></table>
+<h2 id="compare">Scenarios side by side</h2>
+{comparison_table(decisions)}
 <h2 id="glossary">Glossary</h2>
 {glossary()}
 <p><small>Computed with {e(provenance())}; API prices from genai-prices {e(price_catalog_version())}.</small></p>
