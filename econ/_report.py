@@ -106,8 +106,25 @@ def scenario_digest(file: Path, code: hashlib._Hash | None = None) -> str:
     """Hex digest of what a scenario's pages and per-scenario files depend on besides their notebook: the code,
     the scenario file's content and where it is."""
     h = (code or _code_digest()).copy()
-    h.update(_where(file).encode() + b"\0" + Path(file).read_bytes() + b"\0")
+    data = Path(file).read_bytes()
+    h.update(_where(file).encode() + b"\0" + data + b"\0")
+    for extra in _referenced_files(Path(file), data):  # e.g. the traffic profile CSV beside the scenario
+        h.update(extra.name.encode() + b"\0" + (extra.read_bytes() if extra.is_file() else b"missing") + b"\0")
     return h.hexdigest()
+
+
+def _referenced_files(file: Path, data: bytes) -> list[Path]:
+    """Files a scenario names that its pages read: a ``traffic.profile`` CSV (relative to the scenario file)."""
+    import yaml
+
+    from ._params import profile_csv_path
+
+    try:
+        profile = ((yaml.safe_load(data) or {}).get("traffic") or {}).get("profile") or {}
+    except (yaml.YAMLError, AttributeError):
+        return []  # validation names what is wrong with the file
+    name = profile.get("value") if isinstance(profile, dict) else None
+    return [profile_csv_path(name, file)] if isinstance(name, str) and name.lower().endswith(".csv") else []
 
 
 def inputs_digest(nb: Path, scenario: Scenario | Path, code: hashlib._Hash | None = None,

@@ -478,3 +478,13 @@ else:
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert run.returncode == 0, run.stderr
     assert run.stdout == ""  # nothing printed on import
+
+
+def test_a_scenarios_profile_csv_is_part_of_its_digest(tmp_path):
+    """Editing only the traffic profile CSV a scenario names renders its pages again."""
+    scenario, profile = tmp_path / "s.yaml", tmp_path / "week.csv"
+    scenario.write_text("traffic:\n  profile: {value: week.csv, source: our gateway}\n")
+    profile.write_text("timestamp,requests\n")
+    before = _report.scenario_digest(scenario)
+    profile.write_text("timestamp,requests\n2026-01-01T00:00:00,5\n")
+    assert _report.scenario_digest(scenario) != before
