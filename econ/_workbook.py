@@ -302,7 +302,7 @@ def _set_in(a, scenario) -> str:
         return KIT + "measured on the traffic profile (traffic.profile)"
     if a.origin == "_defaults.yaml":
         return "params/_defaults.yaml"
-    return f"params/{a.origin}" if a.origin else "varied in this analysis"
+    return a.origin or "varied in this analysis"  # the scenario file's name
 
 
 def _range_text(dist) -> str:
@@ -505,7 +505,7 @@ def _costs_sheet(book: _Book, ws, sc: Scenario, d: Decision, inputs: str, st) ->
     from openpyxl.utils import get_column_letter as letter
 
     v = sc.values
-    plans = list(d.options)  # api, managed, selfhost[, routed]
+    plans = [k for k in ("api", "managed", "selfhost", "routed") if k in d.options]
     options = ("api", "managed", "selfhost")
     per_token = ("api", "managed")
     routed = "routed" in d.options
@@ -675,7 +675,7 @@ def _costs_sheet(book: _Book, ws, sc: Scenario, d: Decision, inputs: str, st) ->
               "=SUM({api.in_split:selfhost.in_split})+{router_usd}", "the destinations' costs in the split + router", _USD0)
         ws.cell(r.row - 1, 1).font = st["bold"]
 
-    hdr = r.section("Plans: cost, quality, eligibility", [o.name for o in d.options.values()])
+    hdr = r.section("Plans: cost, quality, eligibility", [d.options[k].name for k in plans])
     names = f"${letter(col[plans[0]])}${hdr}:${letter(col[plans[-1]])}${hdr}"
     monthly = {k: f"={{{k}.option_usd}}" for k in options} | ({"routed": "={routed_usd}"} if routed else {})
     r.each("monthly", "monthly cost of the plan", "USD/month", monthly, "the option's total; the routed split's", _USD0)
@@ -814,7 +814,7 @@ def _cash_sheet(book: _Book, ws, sc: Scenario, d: Decision, costs: str, st) -> N
     from openpyxl.formatting.rule import FormulaRule
     from openpyxl.utils import get_column_letter as letter
 
-    plans = list(d.options)
+    plans = [k for k in ("api", "managed", "selfhost", "routed") if k in d.options]
     col = {k: 3 + i for i, k in enumerate(plans)}
     r = _Rows(book, ws, col, 3 + len(plans), st)
     _put(ws, 1, 1, f"{sc.title}: cash flow and present cost of every plan over the horizon")
@@ -831,7 +831,7 @@ def _cash_sheet(book: _Book, ws, sc: Scenario, d: Decision, costs: str, st) -> N
           _INT)
     r.one("h.resale", "resale value at the end of the life", "fraction of the price", "={horizon.resale_share}",
           "horizon.resale_share", _PCT)
-    r.section("Per plan", [o.name for o in d.options.values()])
+    r.section("Per plan", [d.options[k].name for k in plans])
     r.each("cash_capex", "capex at month 0", "USD", {k: f"={{{k}.capex}}" for k in plans}, "costs sheet", _USD0)
     r.each("cash_opex", "opex each month", "USD/month", {k: f"={{{k}.opex}}" for k in plans}, "costs sheet", _USD0)
     r.each("book_end", "book value at month T (sold)", "USD",
