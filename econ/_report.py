@@ -484,8 +484,9 @@ td.num{{text-align:right;font-variant-numeric:tabular-nums}}small a{{margin-righ
 <p>Ways to serve the same workload: a closed API paid per token, a managed open-model endpoint paid per token,
 open weights on GPUs you rent or buy, and a routed split between them. Each row is one scenario (a file in
 <code>params/</code>) and its one decision (<code>decision.json</code> beside its pages); every page of the scenario
-reads that decision. The same figures, with every scenario's assumptions and costs, are in
-<a href="summary.xlsx">summary.xlsx</a>.</p>
+reads that decision. <a href="summary.xlsx">summary.xlsx</a> is the same model as a working spreadsheet: every
+assumption with its source, and each scenario's costs and cash flow as formulas over them, so a reviewer can change
+a price or a volume and see the options move.</p>
 <h2>How to read this</h2>
 <ul><li><b>Recommended</b> is the cheapest <i>eligible</i> plan: permitted by the scenario and reaching its quality
 floor (the share of acceptable answers), all costs counted: tokens, GPUs, engineering time, evaluation, upgrades,
