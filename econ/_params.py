@@ -467,7 +467,7 @@ def _traffic_facts(origin: str, a: dict[str, Assumption], path: Path | None = No
     name, ptm = a["traffic.profile"].value, a["workload.peak_to_mean"]
     csv = None
     if name.lower().endswith(".csv"):
-        from ._traffic import peak_to_mean, profile_csv_path
+        from ._traffic import peak_to_mean
         from ._usage import read_profile_csv
 
         csv = profile_csv_path(name, path)
@@ -539,6 +539,12 @@ def _fleet_facts(shown: str, origin: str, a: dict[str, Assumption]) -> dict[str,
             "larger GPU ('auto' tries every priced one) or a lower precision, or state "
             "selfhost.replica_output_tokens_per_s") from None
     return out
+
+
+def profile_csv_path(name: str, scenario_file) -> Path:
+    """Where a scenario's ``traffic.profile`` CSV is: relative to the scenario file (or as given, if absolute)."""
+    p = Path(name)
+    return p if p.is_absolute() or scenario_file is None else Path(scenario_file).parent / p
 
 
 def scenario_files() -> list[Path]:

@@ -23,6 +23,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from ._params import profile_csv_path
 from ._style import SERIES_COLORS, USD_AXIS, color_scale, count_axis, finish, marked_rules
 from ._usage import PROFILE_COLUMNS as _PROFILE_COLUMNS
 from ._usage import _profile, _step_seconds, read_profile_csv, read_rate_series, read_requests
@@ -146,12 +147,6 @@ def trace_profile(name: str, freq: str | None = None) -> pd.DataFrame:
                          "and measure coarser windows with peak_to_mean(profile, window)")
     return read_rate_series(path, time="window_start_s", requests_per_s="req_per_s",
                             input_tokens_per_s="input_tok_per_s", output_tokens_per_s="output_tok_per_s")
-
-
-def profile_csv_path(name: str, scenario_file) -> Path:
-    """Where a scenario's ``traffic.profile`` CSV is: relative to the scenario file (or as given, if absolute)."""
-    p = Path(name)
-    return p if p.is_absolute() or scenario_file is None else Path(scenario_file).parent / p
 
 
 @cache
