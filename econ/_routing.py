@@ -860,7 +860,9 @@ def routing_plan_view(plan: RoutingPlan) -> HTML:
     """`routing_plan_table` formatted for reading (HTML): the split, all-premium and all-open side by side, dollars a
     month, shares in per cent."""
     t = routing_plan_table(plan)
-    names = {"routed": "routed split" if plan.kind == "cheapest" else "split tuned to the floor",
+    splits = sum(x > _TOL for x in plan.shares.values()) > 1
+    names = {"routed": ("routed split" if plan.kind == "cheapest" else "split tuned to the floor") if splits
+             else "the cheapest plan (no split)",
              "all premium": f"everything on {' and '.join(plan.premium) or 'the strongest'}",
              "all open": "everything on the open destinations"}
     cost, saved = usd_column(t["monthly_usd"]), usd_column(t["savings_vs_premium_usd"])
@@ -869,7 +871,7 @@ def routing_plan_view(plan: RoutingPlan) -> HTML:
              f"meets the floor ({plan.quality_floor:.1%})": "yes" if r["meets_floor"] else "no",
              "share sent to premium": pct(r["premium_share"]),
              "saving against all-premium (USD a month)": saved[i],
-             "saving against all-premium": pct(r["savings_vs_premium"])}
+             "saving against all-premium": pct(r["savings_vs_premium"]) if np.isfinite(r["savings_vs_premium"]) else "–"}
             for i, r in enumerate(t.to_dict("records"))]
     return html_table(rows, "econ-table routing", tuple(c for c in rows[0] if c not in ("plan",)))
 
@@ -1719,16 +1721,21 @@ def routing_cost_chart(frame: pd.DataFrame, plan: RoutingPlan | None = None) -> 
     if plan is not None and lo - 1e-9 <= plan.premium_share <= hi + 1e-9 and hi > lo:
         used = [k for k, x in plan.shares.items() if x > _TOL]
         if not plan.premium or len(used) < 2:
-            label = f"the cheapest plan: everything on the {' and the '.join(used)}, {usd(plan.monthly_usd)} a month"
+            label = f"the cheapest plan: everything on the {' and the '.join(map(_place, used))}, {usd(plan.monthly_usd)} a month"
         else:
             label = (f"{'the routed split' if plan.kind == 'cheapest' else 'split tuned to the floor'}: "
                      f"{pct(plan.premium_share)} to the {varied}, {usd(plan.monthly_usd)} a month")
         layers.append(marked_rules([(plan.premium_share, label)], "premium_share", (lo, hi), color="#333333"))
     open_ = [n for n in keep if n not in ("router", *varied.split(" and "))]
-    subtitle = (f"the rest of the requests on the {' and the '.join(open_)}" if open_ else "")
+    subtitle = (f"the rest of the requests on the {' and the '.join(map(_place, open_))}" if open_ else "")
     return finish(alt.layer(*layers).properties(
-        title=alt.TitleParams("Monthly cost by destination against the premium share", subtitle=subtitle),
+        title=alt.TitleParams(f"Monthly cost by destination against the share sent to the {varied}", subtitle=subtitle),
         width=600, height=300))
+
+
+def _place(destination: str) -> str:
+    """A destination as a place requests go to: "self-hosted fleet", "premium API"."""
+    return "self-hosted fleet" if destination == SELFHOST else destination
 
 
 def routing_frontier_chart(frame: pd.DataFrame) -> alt.Chart:
@@ -1751,7 +1758,8 @@ def routing_frontier_chart(frame: pd.DataFrame) -> alt.Chart:
                       scale=color_scale(names.values(), {names[r]: c for r, c in colors.items()}),
                       legend=alt.Legend(orient="bottom", direction="horizontal"))
     frontier = data[data["point"] == "frontier"]
-    lines = [alt.Chart(frontier).mark_line(point=False).encode(x=x, y=y, color=color, tooltip=tips)] if len(frontier) else []
+    flat = frontier["quality"].nunique() <= 1  # every destination gives the same quality: no frontier to draw
+    lines = [] if flat else [alt.Chart(frontier).mark_line(point=False).encode(x=x, y=y, color=color, tooltip=tips)]
     points = data[data["point"] != "frontier"].assign(label=lambda f: f["point"].map(
         {"chosen": "the routed split", "all premium": "everything on the premium API",
          "all open": "everything on the cheapest open destination"}).fillna(f["point"]))
@@ -1762,8 +1770,10 @@ def routing_frontier_chart(frame: pd.DataFrame) -> alt.Chart:
         shape=alt.Shape("label:N", title="point", sort=kinds, scale=alt.Scale(
             domain=kinds, range=[{"the routed split": "triangle-up", "everything on the premium API": "square"}.get(
                 k, "circle") for k in kinds]), legend=alt.Legend(orient="bottom", direction="vertical")))
-    return finish(alt.layer(*lines, marks).properties(title="Cheapest monthly cost for each quality level", width=600,
-                                                      height=320))
+    title = alt.TitleParams("Cheapest monthly cost for each quality level", subtitle=(
+        "every destination permitted gives the same quality: there is nothing to trade" if flat else
+        "one line per router skill; black points: the routed split and the single destinations"))
+    return finish(alt.layer(*lines, marks).properties(title=title, width=600, height=320))
 
 
 def overflow_chart(frame: pd.DataFrame) -> alt.Chart:

@@ -188,20 +188,21 @@ def test_the_routed_split_chart_uses_the_split_the_decision_prices():
 def test_views_are_formatted_tables():
     """The tables the pages show are HTML built by `html_table`: units in the headers, no index, no raw values
     (True/False, NaN, long decimals)."""
-    sc = econ.load_scenario(econ.PARAMS_DIR / "small_team_spiky.yaml")
-    r = econ.routing_from_scenario(sc)
-    tl = econ.timeline_from_scenario(sc)
-    views = [econ.destinations_view(r), econ.routing_plan_view(econ.routed_plan(r)),
-             econ.provisioning_view(econ.provisioning_table(**econ.traffic_from_scenario(sc))),
-             econ.finetune_view(econ.finetune_table(sc)), econ.payback_view(econ.payback_table(sc)),
-             econ.decomposition_view(econ.finetune_decomposition(sc)), econ.timeline_inputs(tl),
-             econ.timeline_npv_view(econ.timeline_npv_table(tl)), econ.validation_view(),
-             econ.uncertainty_view(sc), econ.assumptions_view(sc)]
-    for html in views:
-        assert html.startswith('<table class="econ-table') and hasattr(html, "_repr_html_")
-        text = re.sub(r"<[^>]+>", " ", html)
-        assert not re.search(r"\b(True|False|NaN|nan)\b|\$nan|\d\.\d{7,}", text), text[:300]
-    assert "(USD a month)" in views[1] and "(USD per million tokens)" in views[2]
+    for name in SCENARIOS:
+        sc = econ.load_scenario(econ.PARAMS_DIR / f"{name}.yaml")
+        r = econ.routing_from_scenario(sc)
+        tl = econ.timeline_from_scenario(sc)
+        views = [econ.destinations_view(r), econ.routing_plan_view(econ.routed_plan(r)),
+                 econ.provisioning_view(econ.provisioning_table(**econ.traffic_from_scenario(sc))),
+                 econ.finetune_view(econ.finetune_table(sc)), econ.payback_view(econ.payback_table(sc)),
+                 econ.decomposition_view(econ.finetune_decomposition(sc)), econ.timeline_inputs(tl),
+                 econ.timeline_npv_view(econ.timeline_npv_table(tl)), econ.uncertainty_view(sc),
+                 econ.assumptions_view(sc), econ.claims_view(econ.claims_audit(sc, econ.decide(sc, draws=200)))]
+        for html in views + [econ.validation_view()] * (name == SCENARIOS[0]):
+            assert html.startswith('<table class="econ-table') and hasattr(html, "_repr_html_"), (name, html[:80])
+            text = re.sub(r"<[^>]+>", " ", html)
+            assert not re.search(r"\b(True|False|NaN|nan)\b|nan%|\$nan|\d\.\d{7,}", text), (name, text[:300])
+        assert "(USD a month)" in views[1] and "(USD per million tokens)" in views[2]
 
 
 def test_one_precision_per_money_column():
