@@ -397,14 +397,15 @@ def _check_value(value: Any, allowed: Any, where: str, unit: str | None) -> Any:
     m = _INTERVAL.match(str(allowed))
     if not m:
         raise ScenarioError(f"{where}: the defaults file declares an unknown 'allowed' {allowed!r}")
-    interval = allowed.replace(" or null", "")
+    interval = allowed.replace(" or null", "").replace("integer", "").strip()
     unit_txt = f" [{unit}]" if unit else ""
+    number = "a whole number" if m["int"] else "a number"
     if value is None:
         if m["null"]:
             return None
-        raise bad(f"a number{unit_txt} in {interval}")
+        raise bad(f"{number}{unit_txt} in {interval}")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise bad(f"a number{unit_txt} in {interval}" + (" or null" if m["null"] else ""))
+        raise bad(f"{number}{unit_txt} in {interval}" + (" or null" if m["null"] else ""))
 
     def within(lo_b: str, lo: float, hi: float, hi_b: str) -> bool:  # exact for integers of any size; False for NaN
         return (value >= lo if lo_b == "[" else value > lo) and (value <= hi if hi_b == "]" else value < hi)
@@ -413,17 +414,17 @@ def _check_value(value: Any, allowed: Any, where: str, unit: str | None) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         raise bad(f"a finite number{unit_txt} in {interval}")
     if not within(lo_b, lo, hi, hi_b):
-        raise bad(f"a number{unit_txt} in {interval}")
+        raise bad(f"{number}{unit_txt} in {interval}")
     if hi == math.inf:  # open-ended: the kit's bound on magnitudes
         hi, hi_b = MAX_MAGNITUDE, "]"
     if lo == 0 and lo_b == "(":  # positive: a divisor somewhere, so not vanishingly small
         lo, lo_b = MIN_MAGNITUDE, "["
     if not within(lo_b, lo, hi, hi_b):
-        raise bad(f"a number{unit_txt} in {m['int'] or ''}{lo_b}{_num(lo)}, {_num(hi)}{hi_b} (numbers in scenario files "
+        raise bad(f"{number}{unit_txt} in {lo_b}{_num(lo)}, {_num(hi)}{hi_b} (numbers in scenario files "
                   f"lie between {_num(MIN_MAGNITUDE)} and {_num(MAX_MAGNITUDE)} of their unit, or are 0 where allowed)")
     if m["int"]:
         if float(value) != int(value):
-            raise bad(f"a whole number in {interval.replace('integer', '').strip()}")
+            raise bad(f"a whole number{unit_txt} in {interval}")
         return int(value)
     return value
 
@@ -546,7 +547,7 @@ def _scenario_leaves(shown: str, tree: dict, defaults: dict[str, dict]) -> dict[
         if body is None:  # "workload:" with nothing under it
             continue
         if not isinstance(body, dict):
-            first = next(k for k in valid if k.startswith(section + "."))
+            first = next(k for k in defaults if k.startswith(section + "."))
             raise _bad(f"{shown}: '{section}'", body, f"a mapping of assumptions (a section must be a mapping), "
                        f"e.g. {section}: {{{first.split('.')[1]}: {{value: ..., source: ...}}}}")
         for key, leaf in body.items():

@@ -298,7 +298,7 @@ def test_duplicate_keys_are_refused_with_their_line(write_scenario, text, where)
     ("workload.requests_per_day", ".nan", "a finite number [requests/day] in [0.033, 1e12]"),
     ("workload.peak_to_mean", "1e308", "[1, 24)"),
     ("workload.peak_to_mean", "24", "[1, 24)"),
-    ("selfhost.redundancy_replicas", "1e308", "integer [0, 1e15]"),
+    ("selfhost.redundancy_replicas", "1e308", "a whole number [replicas] in [0, 1e15]"),
     ("selfhost.max_utilization", "1e-300", "[1e-15, 1]"),
     ("traffic.step_minutes", "1e-6", "[1, 1440]"),
     ("workload.input_tokens_per_request", "1e308", "[1, 1e7]"),
