@@ -10,8 +10,11 @@ import sys as _sys
 # validates IRIs, so the kit skips that module unless something imported it already.
 _sys.modules.setdefault("rfc3987_syntax", None)
 
-from ._breakeven import Breakeven, breakeven_tokens_per_day, cost_vs_volume
+from ._brief import assumptions_appendix, cash_flow_chart, cash_flow_view, decision_brief, plans_view, rests_on
+from ._breakeven import Breakeven, breakeven_tokens_per_day, cheaper_intervals, cost_vs_volume
 from ._capacity import (
+    BYTES_PER_PARAM,
+    PRECISIONS,
     Capacity,
     calibration_chart,
     calibration_table,
@@ -19,14 +22,23 @@ from ._capacity import (
     capacity_summary,
     decode_step_seconds,
     decode_tokens_per_s,
+    default_max_batch,
+    expected_experts_touched,
+    feasible_tensor_parallel,
+    fit_efficiencies,
     gpus_for_model,
     kv_bytes_per_token,
+    kv_cache_tokens,
     model_names,
     model_spec,
     prefill_seconds,
     serving_capacity,
+    serving_measurements,
     throughput_reference,
     throughput_vs_batch_chart,
+    validation_chart,
+    validation_summary,
+    validation_table,
     weight_bytes,
 )
 from ._catalog import gpu_names, gpu_spec
@@ -47,7 +59,6 @@ from ._costs import (
     api_usage_usd_per_request,
     compare,
     effective_usd_per_mtok,
-    gpus_per_replica,
     option_costs,
     replicas_needed,
 )
@@ -82,6 +93,9 @@ from ._finetune import (
     training_usd,
     winner_by_volume,
 )
+from ._cashflow import cash_flow_table, payback_month, plan_cash_flows, present_cost_usd
+from ._fleet import FleetCandidates, fleet_candidates, size_fleet
+from ._pipeline import Decision, Fleet, PlanResult, decide, decision, flip_points, load_decision, plan_costs
 from ._params import PARAMS_DIR, Assumption, Scenario, ScenarioError, load_scenario, scenario_files
 from ._prices import ApiPrice, api_price, price_catalog_version
 from ._routing import (
@@ -195,7 +209,10 @@ from ._views import (
     assumptions_table,
     assumptions_view,
     comparison_view,
-    recommendation,
+    decision_header,
+    decision_sentence,
+    fleet_sentence,
+    glossary,
     scenario_header,
     summary_markdown,
 )

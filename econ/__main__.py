@@ -19,13 +19,19 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "validate":
         from ._params import ScenarioError, load_scenario
+        from ._pipeline import decide
 
         for f in args.files:
             try:
-                load_scenario(f)
+                d = decide(load_scenario(f), draws=2_000)
             except ScenarioError as exc:
                 print(f"error: {exc}", file=sys.stderr)
                 return 1
+            except ValueError as exc:  # valid inputs, but no decision can be made from them
+                print(f"error: {exc}", file=sys.stderr)
+                return 1
+            for w in d.warnings:
+                print(f"warning: {f}: {w}: give it a range (dist) or check it", file=sys.stderr)
             print(f"ok: {f}")
         return 0
     from ._report import build_report

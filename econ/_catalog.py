@@ -1,4 +1,4 @@
-"""Catalogs as data: GPUs (econ/data/gpus.yaml), each entry with its source."""
+"""Catalogs as data: GPUs (econ/data/gpus.yaml), each entry with its source. The model catalog: econ/_models.py."""
 
 from __future__ import annotations
 
@@ -49,12 +49,27 @@ def gpu_spec(name: str) -> dict:
     Returns
     -------
     dict
-        ``key``, ``name``, ``memory_gb`` [GB], ``bandwidth_tb_s`` [TB/s], ``bf16_tflops`` and ``fp8_tflops``
-        [dense TFLOP/s], ``tdp_w`` [W], purchase [USD/GPU] and rent [USD/GPU-hour] ranges, ``source``.
+        ``key`` and ``name``; ``memory_gb`` [GB], the datasheet figure; ``memory_mib`` [MiB], what the driver
+        reports (nvidia-smi), the memory an engine can use, with ``memory_source``; ``bandwidth_tb_s`` [TB/s];
+        ``bf16_tflops`` and ``fp8_tflops`` [dense TFLOP/s, None: no FP8]; ``tdp_w`` [W]; ``interconnect_gb_s``
+        [GB/s, both directions]; ``source``. Where a source exists (absent otherwise, never another GPU's):
+        ``rent_usd_per_gpu_hour`` [USD/GPU-hour] and ``purchase_usd_per_gpu`` [USD/GPU], each a dict with
+        ``value``, ``low``, ``high``, ``source``, ``checked``; ``server_power_w_per_gpu`` [W/GPU], the GPU's share
+        of its server's maximum draw, a dict with ``value`` and ``source``.
+
+    Raises
+    ------
+    ValueError
+        Unknown name: the message lists the valid names and the closest ones.
 
     Examples
     --------
-    >>> gpu_spec("h100 sxm")["memory_gb"], gpu_spec("H100_SXM")["key"]
-    (80, 'H100-SXM')
+    >>> h = gpu_spec("h100 sxm")
+    >>> h["key"], h["memory_gb"], h["memory_mib"], h["server_power_w_per_gpu"]["value"]
+    ('H100-SXM', 80, 81559, 1275)
+    >>> h["rent_usd_per_gpu_hour"]["value"], h["purchase_usd_per_gpu"]["low"]
+    (2.69, 30000)
+    >>> "purchase_usd_per_gpu" in gpu_spec("L4")   # no source: absent
+    False
     """
     return _lookup(name, _gpus(), "GPU")

@@ -69,11 +69,11 @@ def usd_per_mtok_vs_utilization_chart(scenario) -> alt.Chart:
     v = scenario.values
     costs = option_costs(v)
     sh = costs["selfhost"]
-    util = np.linspace(0.05, 1.0, 96)
+    util = np.linspace(min(0.05, float(sh["utilization"]) / 2), 1.0, 96)
     tokens_per_request = v["workload.input_tokens_per_request"] + v["workload.output_tokens_per_request"]
-    replica_tokens_per_s = v["selfhost.replica_output_tokens_per_s"] / v["workload.output_tokens_per_request"] * tokens_per_request
+    replica_tokens_per_s = float(sh["replica_requests_per_s"]) * tokens_per_request
     replica_hourly = float(sh["gpu_usd"] + sh["power_usd"] + sh["hosting_usd"]) / float(sh["replicas"]) / HOURS_PER_MONTH
-    fleet_tokens_per_s = replica_tokens_per_s * float(sh["replicas"])
+    fleet_tokens_per_s = replica_tokens_per_s * float(sh["serving_replicas"])
     all_in_hourly = float(sh["monthly_usd"]) / HOURS_PER_MONTH
     rows = [
         pd.DataFrame({"utilization": util, "option": "self-hosted, GPU cost of one replica",
@@ -100,16 +100,24 @@ def usd_per_mtok_vs_utilization_chart(scenario) -> alt.Chart:
     return (lines + realized).properties(title="Cost per million tokens against utilization", width=560, height=320)
 
 
-def cost_components_chart(table: pd.DataFrame) -> alt.Chart:
-    """Monthly cost of each option broken into its components (stacked bars), from `compare`."""
-    long = table[["option", *COMPONENTS]].melt(id_vars="option", var_name="component", value_name="monthly_usd")
-    long = long[long["monthly_usd"] > 0].assign(
-        rank=lambda d: d["component"].map(COMPONENTS.index), component=lambda d: d["component"].map(COMPONENT_LABELS)
-    )
+def cost_components_chart(decision) -> alt.Chart:
+    """Monthly cost of each option and plan broken into its components (stacked bars), from the decision."""
+    rows = [{"option": o.name, "component": c, "monthly_usd": x}
+            for o in decision.options.values() for c, x in o.components.items() if x > 0]
+    long = pd.DataFrame(rows)
+    order = COMPONENTS + sorted(set(long["component"]) - set(COMPONENTS))
+    long = long.assign(rank=lambda d: d["component"].map(order.index),
+                       component=lambda d: d["component"].map(lambda c: COMPONENT_LABELS.get(c, _plan_part(c))))
     return alt.Chart(long).mark_bar().encode(
-        y=alt.Y("option:N", title=None, sort=list(OPTIONS.values())),
+        y=alt.Y("option:N", title=None, sort=[o.name for o in decision.options.values()]),
         x=alt.X("monthly_usd:Q", title="monthly cost (USD)", axis=alt.Axis(format="$~s")),
-        color=alt.Color("component:N", title="component", sort=[COMPONENT_LABELS[c] for c in COMPONENTS]),
+        color=alt.Color("component:N", title="component"),
         order=alt.Order("rank:Q"),
         tooltip=[alt.Tooltip("option:N"), alt.Tooltip("component:N"), alt.Tooltip("monthly_usd:Q", format="$,.0f", title="USD/month")],
     ).properties(title="What each option's monthly cost is made of", width=560, height=140)
+
+
+def _plan_part(component: str) -> str:
+    """Label of a routed split's part: ``api_usd`` → "share on the closed API", ``router_usd`` → "router"."""
+    key = component.removesuffix("_usd")
+    return "router" if key == "router" else f"share on the {OPTIONS.get(key, key)}"

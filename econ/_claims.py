@@ -15,7 +15,7 @@ import pandas as pd
 
 from ._breakeven import breakeven_tokens_per_day
 from ._catalog import gpu_spec
-from ._costs import DAYS_PER_MONTH, HOURS_PER_MONTH, effective_usd_per_mtok, gpus_per_replica, option_costs
+from ._costs import DAYS_PER_MONTH, HOURS_PER_MONTH, effective_usd_per_mtok, option_costs
 from ._params import PARAMS_DIR, load_scenario
 from ._prices import api_price
 from ._views import HTML, Markdown, pct, tokens, usd
@@ -135,8 +135,7 @@ def claim_2(sc) -> Verdict:
     v = sc.values
     c = option_costs(v)
     tpr = v["workload.input_tokens_per_request"] + v["workload.output_tokens_per_request"]
-    fleet_tok_s = float(v["selfhost.replica_output_tokens_per_s"] / v["workload.output_tokens_per_request"] * tpr
-                        * c["selfhost"]["replicas"])
+    fleet_tok_s = float(c["selfhost"]["replica_requests_per_s"] * tpr * c["selfhost"]["serving_replicas"])
     hourly = float(c["selfhost"]["monthly_usd"]) / HOURS_PER_MONTH
     at20 = float(effective_usd_per_mtok(hourly, fleet_tok_s, 0.2))
     api = float(c["api"]["monthly_usd"] / (c["api"]["tokens_per_month"] / 1e6))
@@ -215,14 +214,18 @@ def claim_7(sc) -> Verdict:
 
 
 def claim_8(sc) -> Verdict:
+    from ._capacity import gpus_for_model, weight_bytes
+
+    ctx = float(sc["workload.input_tokens_per_request"] + sc["workload.output_tokens_per_request"])
     out = []
-    for precision, bpp in (("BF16", 2.0), ("FP8", 1.0), ("INT4", 0.5)):
-        n80 = int(gpus_per_replica(70, bpp, gpu_spec("A100-80GB")["memory_gb"], sc["selfhost.kv_cache_memory_share"]))
-        n48 = int(gpus_per_replica(70, bpp, gpu_spec("L40S")["memory_gb"], sc["selfhost.kv_cache_memory_share"]))
-        out.append(f"{precision}: {70 * bpp:.0f} GB of weights, {n80} × 80 GB or {n48} × L40S 48 GB")
+    for precision in ("bf16", "fp8", "int4"):
+        need = {g: gpus_for_model("llama-3.1-70b", g, precision, ctx, 16) for g in ("H100-SXM", "A100-80GB", "L40S")}
+        out.append(f"{precision.upper()}: {weight_bytes('llama-3.1-70b', precision) / 1e9:,.0f} GB of weights, "
+                   + ", ".join(f"{n} × {g}" for g, n in need.items()))
     return Verdict(8, "A 70B model needs an A100 80GB or an H100.", SOURCES["L"],
-                   "does not hold as stated: one 80 GB GPU is enough only at 4-bit",
-                   "; ".join(out) + f" (keeping {pct(sc['selfhost.kv_cache_memory_share'])} of memory for the KV cache).")
+                   "holds in part: one 80 GB GPU holds a 70B model at FP8 (with a small KV cache) or at 4-bit; at BF16 it takes two or more",
+                   "; ".join(out) + f" (capacity model: weights plus the KV cache of 16 requests of {ctx:,.0f} tokens; "
+                   "A100 has no FP8 arithmetic but can hold FP8 weights).")
 
 
 def claim_9(sc) -> Verdict:
@@ -260,7 +263,7 @@ def claim_12(sc) -> Verdict:
     c = option_costs(sc.replace({"selfhost.egress_usd_per_gb": 0.0, "selfhost.storage_usd_per_month": 0.0}).values)["selfhost"]
     v = sc.values
     tpr = v["workload.input_tokens_per_request"] + v["workload.output_tokens_per_request"]
-    tok_s = float(v["selfhost.replica_output_tokens_per_s"] / v["workload.output_tokens_per_request"] * tpr * c["replicas"])
+    tok_s = float(c["replica_requests_per_s"] * tpr * c["serving_replicas"])
     formula = float(effective_usd_per_mtok(float(c["monthly_usd"]) / HOURS_PER_MONTH, tok_s, float(c["utilization"])))
     direct = float(c["monthly_usd"] / (c["tokens_per_month"] / 1e6))
     return Verdict(12, "Effective cost per million tokens = GPU cost per hour ÷ million tokens served per hour.", SOURCES["T"],
@@ -292,11 +295,11 @@ def claim_14(sc) -> Verdict:
 
 def claim_15(sc) -> Verdict:
     h = gpu_spec("H100-SXM")
-    months = (h["purchase_usd_low"] / (2.50 * HOURS_PER_MONTH), h["purchase_usd_high"] / (2.50 * HOURS_PER_MONTH))
+    months = (h["purchase_usd_per_gpu"]["low"] / (2.50 * HOURS_PER_MONTH), h["purchase_usd_per_gpu"]["high"] / (2.50 * HOURS_PER_MONTH))
     return Verdict(15, "H100: $30,000-40,000 to buy, under $2.50 per hour to rent from specialist clouds.", SOURCES["C"],
                    "holds only for market-index and spot prices",
-                   f"Catalog: purchase {usd(h['purchase_usd_low'])}-{usd(h['purchase_usd_high'])}; listed on-demand "
-                   f"rent {usd(h['rent_usd_per_gpu_hour_low'])}-{usd(h['rent_usd_per_gpu_hour_high'])}/hour, not under "
+                   f"Catalog: purchase {usd(h['purchase_usd_per_gpu']['low'])}-{usd(h['purchase_usd_per_gpu']['high'])}; listed on-demand "
+                   f"rent {usd(h['rent_usd_per_gpu_hour']['low'])}-{usd(h['rent_usd_per_gpu_hour']['high'])}/hour, not under "
                    f"$2.50 (the SemiAnalysis index, 1.70-2.35, is). At $2.50/hour the purchase price equals "
                    f"{months[0]:.0f}-{months[1]:.0f} months of round-the-clock rent, before power and hosting.")
 

@@ -13,19 +13,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._fleet import HOURS_PER_MONTH, replicas_needed, size_fleet
+
 __all__ = [
     "HOURS_PER_MONTH",
     "OPTIONS",
     "api_usage_usd_per_request",
     "effective_usd_per_mtok",
-    "gpus_per_replica",
     "replicas_needed",
     "option_costs",
     "compare",
 ]
 
-HOURS_PER_MONTH = 730.0
-"""Hours in an average month [h] (8,760 h / 12), the convention cloud providers bill by."""
 DAYS_PER_MONTH = HOURS_PER_MONTH / 24.0
 OPTIONS = {"api": "closed API", "managed": "managed open endpoint", "selfhost": "self-hosted"}
 """Option keys (as in the scenario files) and their display names."""
@@ -118,51 +117,6 @@ def effective_usd_per_mtok(gpu_hourly_usd, tokens_per_s, utilization=1.0):
     return np.asarray(gpu_hourly_usd, float) / (np.asarray(tokens_per_s, float) * 3600.0 * np.asarray(utilization, float) / 1e6)
 
 
-def gpus_per_replica(model_params_billion, bytes_per_param, gpu_memory_gb, kv_cache_memory_share):
-    """GPUs one model replica needs: weights in the memory left after the KV-cache reserve [GPUs].
-
-    Rounded up to a power of two, the tensor-parallel degrees serving engines support (1, 2, 4, 8, ...).
-
-    Parameters
-    ----------
-    model_params_billion : array_like
-        Parameters [billions].
-    bytes_per_param : array_like
-        Bytes per weight [bytes]: 2 for BF16, 1 for FP8, 0.5 for INT4.
-    gpu_memory_gb : array_like
-        Memory of one GPU [GB].
-    kv_cache_memory_share : array_like
-        Share of each GPU's memory reserved for KV cache and activations [fraction, 0-1].
-
-    Returns
-    -------
-    ndarray
-        GPUs per replica [count].
-
-    Examples
-    --------
-    70B at FP8 is 70 GB of weights; an 80 GB H100 keeping 35 % free holds 52 GB, so two GPUs:
-
-    >>> int(gpus_per_replica(70, 1, 80, 0.35)), int(gpus_per_replica(70, 2, 80, 0.35)), int(gpus_per_replica(8, 2, 80, 0.35))
-    (2, 4, 1)
-    """
-    weights_gb = np.asarray(model_params_billion, float) * np.asarray(bytes_per_param, float)
-    n = np.ceil(weights_gb / (np.asarray(gpu_memory_gb, float) * (1 - np.asarray(kv_cache_memory_share, float))))
-    return 2.0 ** np.ceil(np.log2(np.maximum(n, 1.0)))
-
-
-def replicas_needed(peak_requests_per_s, replica_requests_per_s, max_utilization=1.0, min_replicas=1, redundancy_replicas=0):
-    """Replicas to serve the peak at no more than ``max_utilization`` of each, plus spares [replicas].
-
-    Examples
-    --------
-    >>> int(replicas_needed(10.0, 3.0, 0.8, 1, 1))   # ceil(10 / 2.4) = 5 serving + 1 spare
-    6
-    """
-    serving = np.ceil(np.asarray(peak_requests_per_s, float) / (np.asarray(replica_requests_per_s, float) * max_utilization))
-    return np.maximum(serving, min_replicas) + redundancy_replicas
-
-
 def _per_token_option(v: Mapping[str, Any], s: str, requests_per_month, labour_usd_per_hour):
     per_request = api_usage_usd_per_request(
         v["workload.input_tokens_per_request"],
@@ -185,43 +139,21 @@ def _per_token_option(v: Mapping[str, Any], s: str, requests_per_month, labour_u
 
 
 def _selfhost(v: Mapping[str, Any], requests_per_month, labour_usd_per_hour):
+    fleet = size_fleet(v)
     out_tokens = np.asarray(v["workload.output_tokens_per_request"], float)
-    mean_rps = np.asarray(v["workload.requests_per_day"], float) / 86_400.0
-    replica_rps = v["selfhost.replica_output_tokens_per_s"] / out_tokens
-    per_replica = v.get("selfhost.gpus_per_replica")  # from the capacity model, with the throughput it derived
-    if per_replica is None:
-        per_replica = gpus_per_replica(
-            v["selfhost.model_params_billion"], v["selfhost.bytes_per_param"], v["selfhost.gpu_memory_gb"],
-            v["selfhost.kv_cache_memory_share"],
-        )
-    replicas = replicas_needed(
-        mean_rps * v["workload.peak_to_mean"], replica_rps, v["selfhost.max_utilization"],
-        v["selfhost.min_replicas"], v["selfhost.redundancy_replicas"],
-    )
-    gpus = replicas * per_replica
-    if v["selfhost.gpu_cost_mode"] == "rent":
-        gpu_usd = gpus * HOURS_PER_MONTH * v["selfhost.rent_usd_per_gpu_hour"] * (1 - np.asarray(v["selfhost.commitment_discount"], float))
-        power_usd = hosting_usd = np.zeros_like(gpu_usd)
-    else:
-        gpu_usd = gpus * v["selfhost.purchase_usd_per_gpu"] / (12.0 * v["selfhost.amortization_years"])
-        kw = v["selfhost.gpu_tdp_w"] / 1000.0 * v["selfhost.power_draw_share_of_tdp"] * v["selfhost.pue"]
-        power_usd = gpus * kw * HOURS_PER_MONTH * v["selfhost.electricity_usd_per_kwh"]
-        hosting_usd = gpus * v["selfhost.hosting_usd_per_gpu_month"]
     egress_gb = requests_per_month * out_tokens * v["selfhost.egress_bytes_per_output_token"] / 1e9
-    return {
-        "gpu_usd": gpu_usd,
-        "power_usd": power_usd,
-        "hosting_usd": hosting_usd,
+    components = {
+        "gpu_usd": fleet["gpu_usd"],
+        "power_usd": fleet["power_usd"],
+        "hosting_usd": fleet["hosting_usd"],
         "engineering_usd": v["selfhost.engineering_hours_per_month"] * labour_usd_per_hour,
         "evaluation_usd": v["selfhost.eval_hours_per_month"] * labour_usd_per_hour,
         "upgrade_usd": v["selfhost.upgrade_hours_per_year"] / 12.0 * labour_usd_per_hour,
         "egress_storage_usd": egress_gb * v["selfhost.egress_usd_per_gb"] + v["selfhost.storage_usd_per_month"],
-    }, {
-        "gpus": gpus,
-        "replicas": replicas,
-        "gpus_per_replica": per_replica,
-        "utilization": mean_rps / (replicas * replica_rps),
     }
+    extra = {k: x for k, x in fleet.items() if k not in components and k != "candidates"}
+    extra["gpus_per_replica"] = fleet["tensor_parallel"]
+    return components, extra
 
 
 COMPONENTS = [

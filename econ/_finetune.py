@@ -516,8 +516,8 @@ def finetune_arms(values: Mapping[str, Any], cache_hit_rate=None) -> dict[str, d
     -----
     Caching serves the long prompt's shared prefix (``finetune.cached_prefix_tokens``, at most the whole
     prompt); fine-tuning leaves ``finetune.short_prompt_tokens``. The two are separate assumptions, so a
-    fine-tune that removes less of the prompt does not change what the cache could serve. The self-hosted replica's throughput, stated in the scenario at the workload's prompt length,
-    is rescaled to each prompt by `prefill_scaled_requests_per_s`; the fleet then follows `option_costs`.
+    fine-tune that removes less of the prompt does not change what the cache could serve. The self-hosted fleet is
+    sized for each prompt length by `option_costs` (the capacity model at that request shape).
     """
     v = dict(values)
     long_p, short_p = _a(v["finetune.long_prompt_tokens"]), _a(v["finetune.short_prompt_tokens"])
@@ -533,10 +533,8 @@ def finetune_arms(values: Mapping[str, Any], cache_hit_rate=None) -> dict[str, d
     premium = 1 + _a(v["finetune.serving_premium"])
     no_cache = {"workload.cacheable_prefix_share": 0.0, "workload.batchable_share": 0.0}
 
-    def selfhost_at(prompt):
-        tps = prefill_scaled_requests_per_s(v["selfhost.replica_output_tokens_per_s"], v["workload.input_tokens_per_request"],
-                                            prompt, out_tokens, v["finetune.prefill_decode_cost_ratio"])
-        return {"workload.input_tokens_per_request": prompt, "selfhost.replica_output_tokens_per_s": tps, **no_cache}
+    def selfhost_at(prompt):  # the fleet is re-sized for this prompt by the capacity model (econ._fleet)
+        return {"workload.input_tokens_per_request": prompt, **no_cache}
 
     variants = {
         "long": ("api", {"workload.input_tokens_per_request": long_p, **no_cache}),
@@ -583,8 +581,7 @@ def finetune_arms(values: Mapping[str, Any], cache_hit_rate=None) -> dict[str, d
         if arm == "cached":
             row["cache_hit_rate"] = hit
         if option == "selfhost":
-            row.update(gpus=c["gpus"], replicas=c["replicas"],
-                       replica_requests_per_s=_a(updates["selfhost.replica_output_tokens_per_s"]) / out_tokens)
+            row.update(gpus=c["gpus"], replicas=c["replicas"], replica_requests_per_s=c["replica_requests_per_s"])
         arms[arm] = row
     return arms
 

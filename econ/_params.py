@@ -311,7 +311,7 @@ def _describe_allowed(allowed: Any) -> str:
         "bool": "true or false",
         "text": f"a name (text of 1-{MAX_NAME_CHARS} characters)",
         "date": "a date written YYYY-MM-DD",
-        "gpu": "a GPU in the catalog",
+        "gpu": "a GPU in the catalog or 'auto'",
         "model": "a model in the open-model catalog",
     }.get(allowed, f"a number in {allowed}")
 
@@ -373,7 +373,7 @@ def _check_value(value: Any, allowed: Any, where: str, unit: str | None) -> Any:
         return _bad(where, value, what)
 
     if isinstance(allowed, list):
-        if not isinstance(value, (str, int, float)) or value not in allowed:
+        if not (value is None or isinstance(value, (str, int, float))) or value not in allowed:  # no lists, dicts
             raise bad(_describe_allowed(allowed))
         return value
     if allowed == "bool":
@@ -384,6 +384,8 @@ def _check_value(value: Any, allowed: Any, where: str, unit: str | None) -> Any:
         return _text(value, where, "a name", MAX_NAME_CHARS, lines=False)
     if allowed == "date":
         return _check_date(value, where).isoformat()
+    if allowed == "gpu" and value == "auto":
+        return value
     if allowed in ("gpu", "model"):
         from ._capacity import model_spec
         from ._catalog import gpu_spec
@@ -878,12 +880,7 @@ def _resolved_facts(shown: str, origin: str, a: dict[str, Assumption]) -> dict[s
             for key in TOKEN_PRICE_KEYS:
                 p = out.get(f"{section}.{key}", a[f"{section}.{key}"])
                 out[p.key] = replace(p, value=p.value * factor, source=f"{p.source}; × {section}.price_factor {factor:g}")
-    spec = gpu_spec(a["selfhost.gpu"].value)
-    for key, unit in (("memory_gb", "GB"), ("tdp_w", "W")):
-        out[f"selfhost.gpu_{key}"] = Assumption(
-            key=f"selfhost.gpu_{key}", value=float(spec[key]), unit=unit, source=spec["source"], origin="GPU catalog"
-        )
-    out.update(_capacity_facts(shown, origin, a))
+    out.update(_fleet_facts(shown, origin, {**a, **out}))
     out.update(_traffic_facts(origin, a))
     return out
 
@@ -905,53 +902,54 @@ def _traffic_facts(origin: str, a: dict[str, Assumption]) -> dict[str, Assumptio
         source=f"measured on the {name} trace (traffic.profile; econ/data/traces/ATTRIBUTION.md): busiest hour over the mean hour")}
 
 
-def _capacity_facts(shown: str, origin: str, a: dict[str, Assumption]) -> dict[str, Assumption]:
-    """The model's size from the open-model catalog and, unless the scenario states a throughput, the replica's
-    throughput and GPUs from the capacity model (`econ.serving_capacity`), each with its source."""
-    from ._capacity import BYTES_PER_PARAM, model_spec, serving_capacity
+def _fleet_facts(shown: str, origin: str, a: dict[str, Assumption]) -> dict[str, Assumption]:
+    """The self-hosted fleet's inputs checked together: a stated throughput with the shape it was measured at, a
+    price for the GPU, and at least one GPU and tensor-parallel degree that serve the model at the targets; a
+    stated GPU price (or its catalog price) as an assumption with its source."""
+    from ._catalog import gpu_spec
+    from ._fleet import fleet_candidates
 
-    out: dict[str, Assumption] = {}
-    model = a["selfhost.model"].value
-    spec = model_spec(model)
     where = lambda key: f"{_set_in(shown, origin, a[key].origin)}: '{key}'"  # noqa: E731
-    if a["selfhost.model_params_billion"].value is None:
-        out["selfhost.model_params_billion"] = replace(
-            a["selfhost.model_params_billion"], value=float(spec["params_total_billion"]), origin="model catalog",
-            source=f"{spec['name']}: {spec['params_total_billion']:g}B parameters ({spec['source']})")
-    if a["selfhost.replica_output_tokens_per_s"].value is not None:
-        return out
-    precisions = {b: p for p, b in BYTES_PER_PARAM.items()}  # the weight precision of selfhost.bytes_per_param
-    bpp = a["selfhost.bytes_per_param"].value
-    if bpp not in precisions:
-        allowed = ", ".join(f"{b:g} ({p.upper()})" for b, p in precisions.items())
-        raise ScenarioError(f"{where('selfhost.bytes_per_param')}: {bpp!r} is not allowed when the capacity model derives "
-                            f"the throughput (selfhost.replica_output_tokens_per_s is null); expected one of {allowed}, "
-                            "or state the throughput")
-    ttft, tpot = a["selfhost.ttft_slo_s"].value, a["selfhost.tpot_slo_s"].value
+    gpu, mode = a["selfhost.gpu"].value, a["selfhost.gpu_cost_mode"].value
+    stated = a["selfhost.replica_output_tokens_per_s"].value
+    if stated is not None and a["selfhost.throughput_input_tokens"].value is None:
+        raise ScenarioError(f"{where('selfhost.replica_output_tokens_per_s')} = {stated!r} needs the request shape it was "
+                            "measured at: state selfhost.throughput_input_tokens and selfhost.throughput_output_tokens "
+                            "(tokens per request), so that the capacity model can rescale it to this scenario's shape")
+    if (a["selfhost.throughput_input_tokens"].value is None) != (a["selfhost.throughput_output_tokens"].value is None):
+        raise ScenarioError(f"{where('selfhost.throughput_output_tokens')}: state both selfhost.throughput_input_tokens and "
+                            "selfhost.throughput_output_tokens, or neither")
+    key = "selfhost.rent_usd_per_gpu_hour" if mode == "rent" else "selfhost.purchase_usd_per_gpu"
+    out: dict[str, Assumption] = {}
+    if gpu == "auto":
+        if a[key].value is not None:
+            raise ScenarioError(f"{where(key)} = {a[key].value!r} is not allowed with selfhost.gpu: auto; a stated price "
+                                "belongs to one GPU: name it in selfhost.gpu, or leave the price null (catalog prices)")
+        if stated is not None:
+            raise ScenarioError(f"{where('selfhost.replica_output_tokens_per_s')}: a stated throughput belongs to one GPU; "
+                                "name it in selfhost.gpu instead of 'auto'")
+    elif a[key].value is None:
+        spec = gpu_spec(gpu)
+        field = key.split(".")[1]
+        if spec.get(field) is None:
+            file = _set_in(shown, origin, next((a[k].origin for k in ("selfhost.gpu", "selfhost.gpu_cost_mode", key)
+                                               if a[k].origin == origin), ""))
+            raise ScenarioError(f"{file}: '{key}' is null (catalog price) with 'selfhost.gpu' = {gpu!r} and "
+                                f"'selfhost.gpu_cost_mode' = {mode!r}, but the GPU catalog (econ/data/gpus.yaml) has no sourced "
+                                f"{'rental' if mode == 'rent' else 'purchase'} price for {spec['key']}; state one "
+                                f"(value, unit, checked, source), or choose a GPU that has one")
     try:
-        c = serving_capacity(model, a["selfhost.gpu"].value, a["workload.input_tokens_per_request"].value,
-                             a["workload.output_tokens_per_request"].value, precisions[bpp], None, ttft, tpot)
+        fleet_candidates({k: x.value for k, x in a.items()})
     except ValueError as exc:
-        raise ScenarioError(f"{where('selfhost.model')}: {model!r} on {a['selfhost.gpu'].value}: {exc}") from None
-    if c.output_tokens_per_s <= 0:
-        target = "selfhost.ttft_slo_s" if "TTFT" in c.limited_by else "selfhost.tpot_slo_s"  # the one missed
-        raise ScenarioError(f"{where(target)}: no batch of {model} on {a['selfhost.gpu'].value} meets the "
-                            f"latency targets (TTFT {ttft} s, TPOT {tpot} s; limited by {c.limited_by}); "
-                            "loosen a target, pick a larger GPU, or state selfhost.replica_output_tokens_per_s")
-    targets = ", ".join(t for t in (f"TTFT ≤ {ttft:g} s" if ttft else "", f"TPOT ≤ {tpot:g} s" if tpot else "") if t) or "no latency target"
-    value = float(c.output_tokens_per_s)
-    out["selfhost.replica_output_tokens_per_s"] = replace(
-        a["selfhost.replica_output_tokens_per_s"], value=value, origin="capacity model",
-        source=(f"econ.serving_capacity: {spec['name']} at {precisions[bpp].upper()} on {c.gpus} × {c.gpu}, "
-                f"{c.input_tokens:,.0f} in / {c.output_tokens:,.0f} out, {targets}: batch {c.batch} ({c.limited_by}); "
-                f"saturated {c.saturated_output_tokens_per_s:,.0f} tokens/s; calibrated on TensorRT-LLM runs "
-                "(econ/data/throughput_reference.yaml)"),
-        dist={"kind": "triangular", "low": 0.5 * value, "mode": value, "high": 1.1 * value, "allowed": "(0, inf)",
-              "source": ("capacity model calibration: 0.79-1.21 × the published saturated runs; assumption: a production "
-                         "engine with mixed request lengths and queueing reaches 50-110 % of the modelled goodput")})
-    out["selfhost.gpus_per_replica"] = Assumption(
-        key="selfhost.gpus_per_replica", value=c.gpus, unit="GPUs", origin="capacity model",
-        source=f"econ.serving_capacity: the tensor-parallel degree serving the most tokens/s per GPU at the targets")
+        ttft, tpot = a["selfhost.ttft_slo_s"].value, a["selfhost.tpot_slo_s"].value
+        involved = ("selfhost.tpot_slo_s", "selfhost.ttft_slo_s", "selfhost.gpu", "selfhost.precision", "selfhost.model")
+        file = _set_in(shown, origin, next((a[k].origin for k in involved if a[k].origin == origin), ""))
+        raise ScenarioError(
+            f"{file}: 'selfhost.model' = {a['selfhost.model'].value!r} on 'selfhost.gpu' = {gpu!r} at "
+            f"'selfhost.precision' = {a['selfhost.precision'].value!r} with the latency targets 'selfhost.ttft_slo_s' = "
+            f"{ttft!r} s and 'selfhost.tpot_slo_s' = {tpot!r} s cannot be served: {exc}. Loosen a target, choose a "
+            "larger GPU ('auto' tries every priced one) or a lower precision, or state "
+            "selfhost.replica_output_tokens_per_s") from None
     return out
 
 

@@ -31,11 +31,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._costs import OPTIONS, compare
 from ._offline import offline_page
 from ._params import DEFAULTS_FILE, PROJECT_DIR, Scenario, ScenarioError, load_scenario, scenario_files
 from ._prices import price_catalog_version
-from ._views import provenance, recommendation, tokens, usd
+from ._pipeline import Decision, decide
+from ._views import PLAN_NAMES, fact, glossary, pct, provenance, tokens, usd
 
 NOTEBOOK_DIR = PROJECT_DIR / "notebooks"
 OUTPUT_DIR = PROJECT_DIR / "outputs"
@@ -100,8 +100,12 @@ def _worker_kernel(cwd: Path):
     return _kernel
 
 
-def render(nb: Path, scenario_file: Path, out_dir: Path, digest: str = "0" * 64, reuse_kernel: bool = False) -> Path:
+def render(nb: Path, scenario_file: Path, out_dir: Path, digest: str = "0" * 64, reuse_kernel: bool = False,
+           decision_file: Path | None = None) -> Path:
     """Execute ``nb`` for the scenario with papermill; write ``out_dir/<nb>.ipynb`` and the offline ``.html``.
+
+    ``decision_file`` (the scenario's ``decision.json``) is passed to the notebook, which reads the decision from it
+    instead of computing it again.
 
     With ``reuse_kernel`` the notebook runs in this process's long-lived kernel (see `_worker_kernel`), with its
     namespace reset first; otherwise in a fresh kernel.
@@ -118,8 +122,11 @@ def render(nb: Path, scenario_file: Path, out_dir: Path, digest: str = "0" * 64,
     if reuse_kernel:
         source.cells.insert(0, nbformat.v4.new_code_cell(_RESET))
         extra["km"] = _worker_kernel(nb.parent)
+    parameters = {"scenario_file": Path(os.path.relpath(scenario.file, nb.parent)).as_posix()}
+    if decision_file is not None:
+        parameters["decision_file"] = str(Path(decision_file).resolve())
     result = papermill.execute_notebook(
-        source, None, parameters={"scenario_file": Path(os.path.relpath(scenario.file, nb.parent)).as_posix()},
+        source, None, parameters=parameters,
         cwd=str(nb.parent), kernel_name=KERNEL, progress_bar=False, log_output=False, **extra,
     )
     result.cells = [c for c in result.cells if c.source != _RESET]
@@ -132,11 +139,11 @@ def render(nb: Path, scenario_file: Path, out_dir: Path, digest: str = "0" * 64,
     return page
 
 
-def _render_job(nb: str, scenario_file: str, out_dir: str, digest: str) -> str | None:
+def _render_job(nb: str, scenario_file: str, out_dir: str, digest: str, decision_file: str) -> str | None:
     """Worker: render one page in the worker's kernel; return None, or the error message (exceptions may not
     pickle)."""
     try:
-        render(Path(nb), Path(scenario_file), Path(out_dir), digest, reuse_kernel=True)
+        render(Path(nb), Path(scenario_file), Path(out_dir), digest, reuse_kernel=True, decision_file=Path(decision_file))
     except Exception as exc:  # papermill raises its own error type with the cell's traceback
         return getattr(exc, "evalue", None) or (str(exc).strip().splitlines() or [repr(exc)])[-1]
     return None
@@ -147,91 +154,87 @@ def _render_job(nb: str, scenario_file: str, out_dir: str, digest: str) -> str |
 SUMMARY_COLUMNS = {
     "scenario": "scenario file",
     "title": "scenario",
-    "recommended": "recommended option",
-    **{f"{k}_usd_per_month": f"{name} [USD/month]" for k, name in OPTIONS.items()},
-    "savings_vs_api_usd_per_month": "savings of the recommendation vs the closed API [USD/month]",
-    "breakeven_tokens_per_day": "self-hosting breakeven vs the closed API [tokens/day]",
-    "p_selfhost_cheapest": "probability self-hosting is cheapest [fraction]",
+    "recommended": "recommended plan",
+    "recommended_usd_per_month": "recommended plan [USD/month]",
+    "runner_up": "runner-up (next cheapest eligible plan)",
+    "savings_usd_per_month": "savings against the runner-up [USD/month]",
+    "confidence": "confidence: share of draws in which it stays the cheapest eligible plan [fraction]",
+    **{f"{k}_usd_per_month": f"{name} [USD/month]" for k, name in PLAN_NAMES.items()},
+    "gpus": "self-hosted fleet [GPUs]",
+    "utilization": "self-hosted utilization [fraction]",
     "tokens_per_day": "volume [tokens/day]",
 }
 
 
-def summary_table(scenarios: list[Scenario]) -> pd.DataFrame:
-    """One row per scenario: recommendation, monthly cost per option, savings, breakeven, probability.
-
-    Options a scenario does not permit have no cost (NaN); so do savings against a closed API that is not
-    permitted. The probability comes from the same Monte Carlo as notebook 03 (same draws and seed): the share
-    of draws of the uncertain assumptions in which self-hosting is the cheapest permitted option.
+def summary_table(decisions: list[Decision]) -> pd.DataFrame:
+    """One row per scenario, read from its decision (`econ.decide`): recommended plan, runner-up, savings,
+    confidence, the monthly cost of every option and plan (NaN where a plan does not exist), the fleet and the volume.
     """
-    from ._sensitivity import monte_carlo, reference_option
-
     rows = []
-    for sc in scenarios:
-        r = recommendation(sc)
-        be = r["breakeven"]["api"].tokens_per_day
-        mc = monte_carlo(sc, against=reference_option(sc))
+    for d in decisions:
+        rec = d.options[d.recommended]
         rows.append({
-            "scenario": sc.name,
-            "title": sc.title,
-            "recommended": r["recommended"],
-            **{f"{k}_usd_per_month": r["monthly_usd"][k] if r["permitted"][k] else math.nan for k in OPTIONS},
-            "savings_vs_api_usd_per_month": r["savings_vs_api_usd"] if r["permitted"]["api"] else math.nan,
-            "breakeven_tokens_per_day": be if r["permitted"]["api"] else math.nan,
-            "p_selfhost_cheapest": float((mc["cheapest"] == "selfhost").mean()) if r["permitted"]["selfhost"] else math.nan,
-            "tokens_per_day": r["tokens_per_day"],
+            "scenario": d.scenario,
+            "title": d.title,
+            "recommended": rec.name,
+            "recommended_usd_per_month": rec.monthly_usd,
+            "runner_up": d.options[d.runner_up].name if d.runner_up else "none eligible",
+            "savings_usd_per_month": d.savings_usd_per_month,
+            "confidence": d.confidence,
+            **{f"{k}_usd_per_month": d.options[k].monthly_usd if k in d.options else math.nan for k in PLAN_NAMES},
+            "gpus": d.fleet.gpus,
+            "utilization": d.fleet.utilization,
+            "tokens_per_day": d.workload["tokens_per_day"],
         })
     return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
 
 
-def _breakeven_text(sc: Scenario, value: float) -> str:
-    if value == value:
-        return f"{tokens(value)} tokens/day"
-    if not sc["api.permitted"]:
-        return "n/a: API not permitted"
-    return recommendation(sc)["breakeven"]["api"].note
-
-
-def index_html(scenarios: list[Scenario], pages: list[Path], summary: pd.DataFrame | None = None) -> str:
-    """The report's front page: one row per scenario with its recommendation and figures, linking its pages."""
+def index_html(decisions: list[Decision], pages: list[Path], summary: pd.DataFrame | None = None) -> str:
+    """The report's front page: one row per scenario with its decision, linking its pages."""
     e = lambda s: html.escape(str(s))  # noqa: E731
-    summary = summary_table(scenarios) if summary is None else summary
+    summary = summary_table(decisions) if summary is None else summary
     rows = []
-    for sc, (_, s) in zip(scenarios, summary.iterrows()):
-        links = " · ".join(f'<a href="{e(sc.name)}/{e(p.stem)}.html">{e(_title(p))}</a>' for p in pages)
-        costs = "".join(f"<td class='num'>{usd(s[f'{k}_usd_per_month']) if s[f'{k}_usd_per_month'] == s[f'{k}_usd_per_month'] else 'not permitted'}</td>"
-                        for k in OPTIONS)
-        savings = usd(s["savings_vs_api_usd_per_month"]) if sc["api.permitted"] else "n/a: API not permitted"
-        p = s["p_selfhost_cheapest"]
+    for d, (_, s) in zip(decisions, summary.iterrows()):
+        links = " · ".join(f'<a href="{e(d.scenario)}/{e(p.stem)}.html">{e(_title(p))}</a>' for p in pages)
+        costs = "".join(
+            f"<td class='num'>{fact(f'options.{k}.monthly_usd', usd(d.options[k].monthly_usd)) if k in d.options else '–'}"
+            f"{'' if k not in d.options or d.options[k].eligible else '<br><small>' + e(d.options[k].why_not) + '</small>'}</td>"
+            for k in PLAN_NAMES)
+        savings = usd(d.savings_usd_per_month) if d.runner_up else "n/a"
         rows.append(
-            f"<tr><td><b>{e(sc.title)}</b><br><small>{links}</small></td><td>{e(s['recommended'])}</td>{costs}"
-            f"<td class='num'>{savings}</td><td>{e(_breakeven_text(sc, s['breakeven_tokens_per_day']))}</td>"
-            f"<td class='num'>{f'{p:.0%}' if p == p else 'n/a'}</td></tr>"
+            f"<tr><td><b>{e(d.title)}</b><br><small>{e(tokens(d.workload['tokens_per_day']))} tokens/day · "
+            f"{links}</small></td><td><b>{fact('recommended', s['recommended'])}</b></td>{costs}"
+            f"<td class='num'>{savings}<br><small>vs {e(s['runner_up'])}</small></td>"
+            f"<td class='num'>{fact('confidence', pct(d.confidence))}</td></tr>"
         )
-    heads = "".join(f"<th>{e(OPTIONS[k])}<br>USD/month</th>" for k in OPTIONS)
+    heads = "".join(f"<th>{e(name)}<br>USD/month</th>" for name in PLAN_NAMES.values())
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>LLM inference economics: report</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:76rem;margin:2rem auto;padding:0 1rem;color:#222}}
 table{{border-collapse:collapse;width:100%}}td,th{{border-bottom:1px solid #ddd;padding:.4rem .6rem;text-align:left;vertical-align:top}}
 td.num{{text-align:right;font-variant-numeric:tabular-nums}}small a{{margin-right:.3rem}}</style></head>
 <body><h1>LLM inference economics</h1>
-<p>Three ways to serve the same workload: a closed API paid per token, a managed open-model endpoint paid
-per token, and open weights on GPUs you rent or buy. Each row is one scenario (a file in <code>params/</code>);
-its pages show the assumptions first, each with its unit and source. The same figures, with every scenario's
-assumptions and costs, are in <a href="summary.xlsx">summary.xlsx</a>.</p>
+<p>Ways to serve the same workload: a closed API paid per token, a managed open-model endpoint paid per token,
+open weights on GPUs you rent or buy, and a routed split between them. Each row is one scenario (a file in
+<code>params/</code>) and its one decision (<code>decision.json</code> beside its pages); every page of the scenario
+reads that decision. The same figures, with every scenario's assumptions and costs, are in
+<a href="summary.xlsx">summary.xlsx</a>.</p>
 <h2>How to read this</h2>
-<ul><li><b>Recommended</b> is the cheapest option the scenario permits, all costs counted: tokens, GPUs,
-engineering time, evaluation, upgrades, egress and storage.</li>
-<li><b>Savings</b> is what the recommended option saves each month against the closed API.</li>
-<li><b>Breakeven</b> is the daily volume above which self-hosting costs less than the closed API, with
-the GPU fleet sized for the peak of the day plus a spare.</li>
-<li><b>Probability</b> is how often self-hosting comes out cheapest when every uncertain assumption (prices,
-volume, utilization, engineering time, ...) is drawn from its stated range together: near 50 % means the
-answer depends on numbers nobody knows yet; the sensitivity page shows which ones.</li>
+<ul><li><b>Recommended</b> is the cheapest <i>eligible</i> plan: permitted by the scenario and reaching its quality
+floor (the share of acceptable answers), all costs counted: tokens, GPUs, engineering time, evaluation, upgrades,
+egress and storage, the router.</li>
+<li>A cost with a note under it belongs to a plan that is not eligible; it is shown for reference.</li>
+<li><b>Savings</b> is what the recommended plan saves each month against the runner-up, the next cheapest eligible plan.</li>
+<li><b>Confidence</b> is how often the recommended plan stays the cheapest eligible one when every assumption with a
+stated range (prices, volume, utilization, engineering time, quality, ...) is drawn from it together: near 50 % means
+the answer depends on numbers nobody knows yet; the sensitivity page shows which ones.</li>
 <li>Prices drift: every page names the date and the catalog its prices come from.</li></ul>
-<table><thead><tr><th>scenario</th><th>recommended</th>{heads}<th>savings vs API<br>USD/month</th>
-<th>self-hosting breakeven vs API</th><th>probability self-hosting is cheapest</th></tr></thead><tbody>
+<table><thead><tr><th>scenario</th><th>recommended</th>{heads}<th>savings vs runner-up<br>USD/month</th>
+<th>confidence</th></tr></thead><tbody>
 {''.join(rows)}
 </tbody></table>
+<h2 id="glossary">Glossary</h2>
+{glossary()}
 <p><small>Computed with {e(provenance())}; API prices from genai-prices {e(price_catalog_version())}.</small></p>
 </body></html>
 """
@@ -290,10 +293,10 @@ def _deterministic_xlsx(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def workbook_bytes(scenarios: list[Scenario], summary: pd.DataFrame | None = None) -> bytes:
+def workbook_bytes(scenarios: list[Scenario], decisions: list[Decision], summary: pd.DataFrame | None = None) -> bytes:
     """``summary.xlsx``: the summary sheet, one sheet per scenario (costs by option, then every assumption with
     its value, unit and source) and a provenance sheet. Reruns on the same inputs give the same bytes."""
-    summary = summary_table(scenarios) if summary is None else summary
+    summary = summary_table(decisions) if summary is None else summary
     sha = {sc.name: hashlib.sha256(sc.file.read_bytes()).hexdigest() for sc in scenarios}
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xl:
@@ -305,7 +308,7 @@ def workbook_bytes(scenarios: list[Scenario], summary: pd.DataFrame | None = Non
             head = pd.DataFrame({"": [sc.title, f"params/{sc.file.name} (sha256 {sha[sc.name]})",
                                       f"API prices: genai-prices {price_catalog_version()} as of {sc['prices.price_date']}"]})
             head.to_excel(xl, sheet_name=name, index=False, header=False)
-            costs = compare(sc).drop(columns="key")
+            costs = _costs_frame(decisions[scenarios.index(sc)])
             assumptions = pd.DataFrame([{"assumption": a.key, "value": a.value, "unit": a.unit or "", "source": a.source,
                                          "checked": a.checked or "", "set in": a.origin} for a in sc.assumptions.values()])
             start = 5 + len(costs) + 3
@@ -324,6 +327,16 @@ def workbook_bytes(scenarios: list[Scenario], summary: pd.DataFrame | None = Non
     return _deterministic_xlsx(buf.getvalue())
 
 
+def _costs_frame(d: Decision) -> pd.DataFrame:
+    """Every option and plan of a decision with its monthly cost, components and eligibility (values)."""
+    rows = []
+    for k, o in d.options.items():
+        rows.append({"plan": o.name, "recommended": k == d.recommended, "eligible": o.eligible, "why not": o.why_not,
+                     "quality": o.quality, "monthly_usd": o.monthly_usd, "usd_per_mtok": o.usd_per_mtok,
+                     "usd_per_request": o.usd_per_request, **o.components})
+    return pd.DataFrame(rows)
+
+
 # --- the build --------------------------------------------------------------------------------------------------
 
 def _publish(tmp: Path, names: list[str], changed: dict[str, list[str]], pages: list[Path]) -> None:
@@ -332,6 +345,7 @@ def _publish(tmp: Path, names: list[str], changed: dict[str, list[str]], pages: 
     for name in names:
         target = OUTPUT_DIR / name
         target.mkdir(exist_ok=True)
+        os.replace(tmp / name / "decision.json", target / "decision.json")
         for stem in changed.get(name, []):
             for ext in (".html", ".ipynb"):
                 os.replace(tmp / name / f"{stem}{ext}", target / f"{stem}{ext}")
@@ -382,11 +396,21 @@ def build_report(scenario_paths: list[str] | None = None, jobs: int | None = Non
     OUTPUT_DIR.mkdir(exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".render-", dir=OUTPUT_DIR))
     try:
+        decisions = []
+        for sc in scenarios:  # the one computation of each scenario's decision; every page reads its file
+            try:
+                decisions.append(decide(sc))
+            except ValueError as exc:
+                print(f"error: {exc}\nNothing was rendered; outputs/ is unchanged.", file=sys.stderr)
+                return 1
+            (tmp / sc.name).mkdir(parents=True, exist_ok=True)
+            decisions[-1].to_json(tmp / sc.name / "decision.json")
         if todo:
             workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
             print(f"rendering {len(todo)} of {len(scenarios) * len(pages)} pages with {workers} worker(s)", flush=True)
             with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-                futures = {pool.submit(_render_job, str(nb), str(sc.file), str(tmp / sc.name), digest): (sc, nb)
+                futures = {pool.submit(_render_job, str(nb), str(sc.file), str(tmp / sc.name), digest,
+                                       str(tmp / sc.name / "decision.json")): (sc, nb)
                            for sc, nb, digest in todo}
                 pending = set(futures)
                 while pending:
@@ -400,9 +424,9 @@ def build_report(scenario_paths: list[str] | None = None, jobs: int | None = Non
                                   "The previous report in outputs/ is unchanged.", file=sys.stderr)
                             return 1
                         print(f"  {sc.name}/{nb.stem}.html", flush=True)
-        summary = summary_table(scenarios)
-        (tmp / "summary.xlsx").write_bytes(workbook_bytes(scenarios, summary))
-        index = index_html(scenarios, pages, summary)
+        summary = summary_table(decisions)
+        (tmp / "summary.xlsx").write_bytes(workbook_bytes(scenarios, decisions, summary))
+        index = index_html(decisions, pages, summary)
         (tmp / "index.html").write_text(
             index.replace("<head>", f'<head><meta name="econ-inputs" content="{index_stamp}">', 1), encoding="utf-8")
         changed: dict[str, list[str]] = {}

@@ -62,6 +62,10 @@ __all__ = [
 
 _BISECTIONS = 64
 """Halvings of [0, 1] in the bisections: 2^-64 ≈ 5e-20, below the spacing of doubles near 1."""
+_THRESHOLD_BISECTIONS = 12
+"""Halvings of the threshold's bracket [-40, d' + 40] before Newton steps take over (to a width of about 0.02)."""
+_NEWTON = 12
+"""Safeguarded Newton steps on the threshold after the bisections: quadratic convergence to machine precision."""
 _TOL = 1e-9
 """Tolerance on shares summing to one and on capacity limits [fraction]."""
 _FLOOR_TOL = 1e-12
@@ -226,11 +230,17 @@ def routed_quality(premium_share, hard_share, router_auc, open_quality_easy, ope
     return _two_way_quality(s, h, dprime_from_auc(router_auc), *q)
 
 
+def _npdf(x):
+    """Standard normal density."""
+    return np.exp(-0.5 * np.square(x)) / np.sqrt(2 * np.pi)
+
+
 def _strong_share_needed(floor, h, dprime, qe_w, qh_w, qe_s, qh_s):
     """Smallest share on the stronger of two quality levels with quality >= ``floor`` (inf if out of reach).
 
-    Bisection on the score threshold t (easy scores N(0, 1), hard N(d', 1)): FPR = Φ(-t), TPR = Φ(d' - t), and
-    quality falls as t rises. Bisecting t rather than FPR keeps near-perfect routers resolved (their TPR rises
+    Bisection, then safeguarded Newton steps, on the score threshold t (easy scores N(0, 1), hard N(d', 1)):
+    FPR = Φ(-t), TPR = Φ(d' - t), and quality falls as t rises; the threshold kept is the largest known to meet the
+    floor. Bisecting t rather than FPR keeps near-perfect routers resolved (their TPR rises
     from 0 to 1 at FPRs far below 1e-20). A perfect router (d' = inf) has its closed form.
     """
     floor, h, dprime, qe_w, qh_w, qe_s, qh_s = np.broadcast_arrays(
@@ -242,11 +252,23 @@ def _strong_share_needed(floor, h, dprime, qe_w, qh_w, qe_s, qh_s):
     def quality(t):
         return q0 + (1 - h) * ndtr(-t) * de + h * ndtr(d - t) * dh
 
+    def slope(t):  # dq/dt <= 0
+        return -((1 - h) * de * _npdf(t) + h * dh * _npdf(d - t))
+
     lo, hi = np.full(floor.shape, -40.0), d + 40.0
-    for _ in range(_BISECTIONS):
+    for _ in range(_THRESHOLD_BISECTIONS):  # a coarse bracket ...
         mid = 0.5 * (lo + hi)
         ok = quality(mid) >= floor
         lo, hi = np.where(ok, mid, lo), np.where(ok, hi, mid)
+    t = 0.5 * (lo + hi)
+    for _ in range(_NEWTON):  # ... then Newton steps kept inside it (bisection where a step would leave it)
+        q = quality(t)
+        ok = q >= floor
+        lo, hi = np.where(ok, t, lo), np.where(ok, hi, t)
+        g = slope(t)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            step = np.where(g < 0, t - (q - floor) / g, np.nan)
+        t = np.where((step > lo) & (step < hi), step, 0.5 * (lo + hi))
     s = np.where(q0 >= floor, 0.0, h * ndtr(d - lo) + (1 - h) * ndtr(-lo))
     with np.errstate(divide="ignore", invalid="ignore"):  # perfect router: hard requests first, then easy ones
         gap = floor - q0
@@ -1251,10 +1273,8 @@ def routing_from_scenario(scenario) -> RoutingInputs:
     _check_class_qualities(*open_q, *prem_q)
     rows, excluded, marginal = [], {}, {}
     sh = costs["selfhost"]
-    peak_rps = float(v["workload.requests_per_day"]) / 86_400.0 * float(v["workload.peak_to_mean"])
-    replica_rps = float(v["selfhost.replica_output_tokens_per_s"]) / float(v["workload.output_tokens_per_request"])
-    capacity_rps = (float(sh["replicas"]) - float(v["selfhost.redundancy_replicas"])) * replica_rps * float(
-        v["selfhost.max_utilization"])
+    peak_rps = float(sh["peak_requests_per_s"])
+    capacity_rps = float(sh["serving_replicas"] * sh["replica_requests_per_s"]) * float(v["selfhost.max_utilization"])
     egress = (float(sh["egress_storage_usd"]) - float(v["selfhost.storage_usd_per_month"])) / r
     for key, name, quality in (("selfhost", SELFHOST, open_q), ("managed", MANAGED, open_q), ("api", PREMIUM, prem_q)):
         if not v[f"{key}.permitted"]:

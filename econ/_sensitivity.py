@@ -128,13 +128,15 @@ def _interval(allowed: str) -> tuple[float, float]:
     return (float(m["lo"]), float(m["hi"])) if m else (-np.inf, np.inf)
 
 
-def uncertain_assumptions(scenario) -> list[Uncertainty]:
+def uncertain_assumptions(scenario, sections: tuple[str, ...] = ()) -> list[Uncertainty]:
     """The scenario's assumptions in the cost model's sections that carry a distribution, in the scenario's order.
 
     Parameters
     ----------
     scenario : Scenario
         From `load_scenario`.
+    sections : tuple of str
+        Further sections to include (the decision adds ``"routing"``: the quality of each option).
 
     Returns
     -------
@@ -144,13 +146,13 @@ def uncertain_assumptions(scenario) -> list[Uncertainty]:
     --------
     >>> from econ import load_scenario, PARAMS_DIR
     >>> u = {x.key: x for x in uncertain_assumptions(load_scenario(PARAMS_DIR / "enterprise_steady.yaml"))}
-    >>> r = u["selfhost.rent_usd_per_gpu_hour"]
+    >>> r = u["selfhost.rent_price_factor"]
     >>> r.kind, r.low, r.mode, r.high
-    ('triangular', 1.7, 2.69, 3.78)
+    ('triangular', 0.63, 1.0, 1.41)
     """
     out = []
     for a in scenario.assumptions.values():
-        if a.dist and a.key.split(".")[0] in COST_SECTIONS:  # ranges elsewhere belong to other analyses
+        if a.dist and a.key.split(".")[0] in (*COST_SECTIONS, *sections):  # ranges elsewhere belong to other analyses
             d = a.dist
             lower, upper = _interval(d.get("allowed", ""))
             out.append(Uncertainty(a.key, float(a.value), a.unit or "", d["kind"], d["low"], d["high"],
@@ -249,7 +251,8 @@ def savings_usd(values: Mapping[str, Any], against: str = "api") -> np.ndarray:
     return costs[against]["monthly_usd"] - costs["selfhost"]["monthly_usd"]
 
 
-def draw_assumptions(scenario, n: int, seed: int, exclude: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
+def draw_assumptions(scenario, n: int, seed: int, exclude: tuple[str, ...] = (),
+                     sections: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
     """Seeded independent draws of every uncertain assumption [each in its own unit].
 
     Parameters
@@ -272,12 +275,12 @@ def draw_assumptions(scenario, n: int, seed: int, exclude: tuple[str, ...] = ())
     --------
     >>> from econ import load_scenario, PARAMS_DIR
     >>> d = draw_assumptions(load_scenario(PARAMS_DIR / "enterprise_steady.yaml"), 100_000, seed=1)
-    >>> x = d["selfhost.rent_usd_per_gpu_hour"]
-    >>> bool(x.min() >= 1.70 and x.max() <= 3.78), round(float(x.mean()), 2)   # triangular mean (a+c+b)/3 = 2.72
-    (True, 2.72)
+    >>> x = d["selfhost.rent_price_factor"]
+    >>> bool(x.min() >= 0.63 and x.max() <= 1.41), round(float(x.mean()), 3)   # triangular mean (a+c+b)/3 = 1.013
+    (True, 1.013)
     """
     n = _check_n(n)
-    params = uncertain_assumptions(scenario)
+    params = uncertain_assumptions(scenario, sections)
     u = np.random.default_rng(seed).random((len(params), n))
     return {p.key: p.ppf(u[i]) for i, p in enumerate(params) if p.key not in exclude}
 
@@ -512,7 +515,23 @@ def _axis(scenario, name: str, points: int, span=None) -> _Axis:
     v = scenario.values
     tpr = _tokens_per_request(v)
     if name == "gpu_price":
-        name = "selfhost.rent_usd_per_gpu_hour" if v["selfhost.gpu_cost_mode"] == "rent" else "selfhost.purchase_usd_per_gpu"
+        rent = v["selfhost.gpu_cost_mode"] == "rent"
+        name = "selfhost.rent_usd_per_gpu_hour" if rent else "selfhost.purchase_usd_per_gpu"
+        if v[name] is None:  # catalog prices × a factor: the axis is the fleet GPU's price, moved through the factor
+            from ._fleet import size_fleet
+
+            fleet = size_fleet(v)
+            cand, i = fleet["candidates"], int(fleet["candidate"])
+            factor_key = "selfhost.rent_price_factor" if rent else "selfhost.purchase_price_factor"
+            catalog = float((cand.rent_usd_per_gpu_hour if rent else cand.purchase_usd_per_gpu)[i])
+            f0 = float(v[factor_key])
+            d = scenario.assumptions[factor_key].dist
+            lo, hi = span or ((d["low"] - (d["high"] - d["low"]) / 2, d["high"] + (d["high"] - d["low"]) / 2) if d
+                              else (0.25 * f0, 2 * f0))
+            lo, hi = span or (max(lo, 0.05) * catalog, hi * catalog)
+            title = (f"{cand.gpu[i]} rent (USD per GPU-hour)" if rent else f"{cand.gpu[i]} purchase price (USD per GPU)")
+            return _Axis("gpu_price", title, np.linspace(lo, hi, points), False,
+                         lambda g: {factor_key: g / catalog}, f0 * catalog)
     if name == "tokens_per_day":
         base = float(v["workload.requests_per_day"]) * tpr
         lo, hi = span or (base / 100, base * 100)
@@ -887,7 +906,7 @@ def sobol_indices(scenario, n: int = 2**12, seed: int = 2026, against: str = "ap
     --------
     >>> from econ import load_scenario, PARAMS_DIR
     >>> s = sobol_indices(load_scenario(PARAMS_DIR / "enterprise_steady.yaml"), n=2**8, seed=1, n_resamples=20)
-    >>> s.loc[(s["key"] == "selfhost.purchase_usd_per_gpu"), "value"].tolist()   # rent mode: no effect
+    >>> s.loc[(s["key"] == "selfhost.purchase_price_factor"), "value"].tolist()   # rent mode: no effect
     [0.0, 0.0]
     """
     _check_against(against)

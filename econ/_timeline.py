@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ._costs import HOURS_PER_MONTH, OPTIONS, option_costs
+from ._fleet import fleet_candidates
 from ._params import TOKEN_PRICE_KEYS
 from ._views import Markdown, pct, usd
 
@@ -426,9 +427,21 @@ def _horizon_values(values, months):
         for key in TOKEN_PRICE_KEYS:
             v[f"{section}.{key}"] = values[f"{section}.{key}"] * idx
     gpu_idx = price_index(t, values["horizon.gpu_price_change_per_year"])
-    v["selfhost.rent_usd_per_gpu_hour"] = values["selfhost.rent_usd_per_gpu_hour"] * gpu_idx
+    for stated, factor in (("selfhost.rent_usd_per_gpu_hour", "selfhost.rent_price_factor"),
+                           ("selfhost.purchase_usd_per_gpu", "selfhost.purchase_price_factor")):
+        key = stated if values[stated] is not None else factor  # a stated price, or the catalog's × its factor
+        v[key] = values[key] * gpu_idx
     v["selfhost.commitment_discount"] = 0.0  # on-demand; commitments are priced here from horizon.*
     return v, gpu_idx
+
+
+def _purchase_usd_per_gpu(v, fleet) -> np.ndarray:
+    """Purchase price of one GPU of the rented fleet's type, month by month [USD/GPU] (NaN: no price known)."""
+    if v["selfhost.purchase_usd_per_gpu"] is not None:
+        return np.asarray(v["selfhost.purchase_usd_per_gpu"], float)
+    cand = fleet_candidates(v)
+    catalog = cand.purchase_usd_per_gpu[np.asarray(fleet["candidate"], int)]
+    return catalog * np.asarray(v["selfhost.purchase_price_factor"], float)
 
 
 def timeline_from_scenario(scenario) -> Timeline:
@@ -462,8 +475,11 @@ def timeline_from_scenario(scenario) -> Timeline:
     months = int(values["horizon.months"])
     v, gpu_idx = _horizon_values(values, months)
     rent = option_costs(scenario.replace({**v, "selfhost.gpu_cost_mode": "rent"}).values)
-    buy = option_costs(scenario.replace({**v, "selfhost.gpu_cost_mode": "buy"}).values)
     sh = rent["selfhost"]
+    purchase = np.broadcast_to(_purchase_usd_per_gpu(v, sh), (months,)).astype(float)
+    buyable = bool(np.all(np.isfinite(purchase)))
+    buy = option_costs(scenario.replace({**v, "selfhost.gpu_cost_mode": "buy",
+                                         "selfhost.purchase_usd_per_gpu": np.where(buyable, purchase, 0.0)}).values)
     gpus = np.broadcast_to(sh["gpus"], (months,)).astype(float)
     ops = sum(sh[c] for c in ("engineering_usd", "evaluation_usd", "upgrade_usd", "egress_storage_usd", "compliance_usd"))
     notes, options = [], []
@@ -474,11 +490,16 @@ def timeline_from_scenario(scenario) -> Timeline:
             notes.append(f"The {OPTIONS[key]} is not permitted for this workload ({key}.permitted is false): no path uses it.")
     if values["selfhost.permitted"]:
         if values["horizon.selfhost_rent_permitted"]:
-            options += ["selfhost_ondemand", "selfhost_1y", "selfhost_3y", "selfhost_buy"]
+            options += ["selfhost_ondemand", "selfhost_1y", "selfhost_3y"]
         else:
-            options.append("selfhost_buy")
             notes.append("Renting GPUs is not permitted (horizon.selfhost_rent_permitted is false): "
                          "self-hosting means bought GPUs.")
+        if buyable:
+            options.append("selfhost_buy")
+        else:
+            notes.append(f"Buying is left out: no purchase price is known for the fleet's GPU "
+                         f"({fleet_candidates(v).gpu[int(np.ravel(sh['candidate'])[0])]}; state "
+                         "selfhost.purchase_usd_per_gpu to include it).")
     else:
         notes.append("Self-hosting is not permitted for this workload (selfhost.permitted is false).")
     if not options:
@@ -503,8 +524,8 @@ def timeline_from_scenario(scenario) -> Timeline:
         gpus=gpus,
         per_token_usd={k: np.broadcast_to(rent[k]["monthly_usd"], (months,)).astype(float) for k in ("api", "managed")},
         selfhost_ops_usd=np.broadcast_to(ops, (months,)).astype(float),
-        ondemand_usd_per_gpu_month=HOURS_PER_MONTH * np.asarray(v["selfhost.rent_usd_per_gpu_hour"], float),
-        purchase_usd_per_gpu=values["selfhost.purchase_usd_per_gpu"] * gpu_idx,
+        ondemand_usd_per_gpu_month=np.broadcast_to(sh["gpu_usd"] / np.maximum(sh["gpus"], 1), (months,)).astype(float),
+        purchase_usd_per_gpu=purchase,
         power_usd_per_gpu_month=per_gpu_power,
         hosting_usd_per_gpu_month=float(values["selfhost.hosting_usd_per_gpu_month"]),
         commitment_discount={k: float(values[key]) for k, (_, key) in COMMITMENTS.items()},

@@ -1200,7 +1200,7 @@ def traffic_from_scenario(scenario) -> dict[str, Any]:
         "profile": profile,
         "gpu_hourly_usd": per_gpu_hour,
         "gpus_per_replica": int(sh["gpus_per_replica"]),
-        "replica_output_tokens_per_s": float(v["selfhost.replica_output_tokens_per_s"]),
+        "replica_output_tokens_per_s": float(sh["replica_output_tokens_per_s"]),
         "max_utilization": float(v["selfhost.max_utilization"]),
         "min_replicas": int(v["selfhost.min_replicas"]),
         "scale_up_delay_minutes": float(t.get("scale_up_delay_minutes", 0.0)),

@@ -10,8 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._breakeven import breakeven_tokens_per_day
-from ._costs import COMPONENTS, OPTIONS, compare
+from ._costs import COMPONENTS, OPTIONS
 from ._params import COST_SECTIONS
 from ._prices import price_catalog_version
 
@@ -22,7 +21,12 @@ __all__ = [
     "assumptions_table",
     "assumptions_view",
     "comparison_view",
-    "recommendation",
+    "fact",
+    "glossary",
+    "html_table",
+    "decision_header",
+    "decision_sentence",
+    "fleet_sentence",
     "summary_markdown",
     "usd",
     "pct",
@@ -31,10 +35,14 @@ __all__ = [
 
 
 class Markdown(str):
-    """Text that Jupyter shows as Markdown (and nbval compares as text)."""
+    """Text that Jupyter shows as Markdown (and nbval compares as text).
+
+    Dollar signs are escaped when shown: Jupyter and nbconvert read ``$...$`` as LaTeX math, which would set
+    "costs $9,069 a month against $11,928" in italics and swallow what lies between two amounts.
+    """
 
     def _repr_markdown_(self) -> str:
-        return str(self)
+        return str(self).replace("$", r"\$")
 
 
 class HTML(str):
@@ -74,7 +82,7 @@ def _esc(text: str) -> str:
     return html.escape(str(text), quote=False)
 
 
-_MD_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+_MD_PUNCTUATION = re.compile(r"([!-#%-/:-@\[-`{-~])")  # ASCII punctuation but $, which Markdown escapes when shown
 _LINK = re.compile(r"\[([^\[\]\n]{1,200})\]\((https?://[A-Za-z0-9\-._~:/?#@!$&'*+,;=%]+)\)")
 _NO_MATH = '<span class="tex2jax_ignore mathjax_ignore">{}</span>'
 
@@ -87,9 +95,10 @@ def md_text(text: str, links: bool = False) -> str:
     r"""Scenario text for a Markdown cell, shown as the text itself.
 
     Line breaks fold into spaces and every ASCII punctuation mark is backslash-escaped (CommonMark lets a backslash
-    escape any of them), so no heading, list, table, code span or fence, emphasis, HTML tag or entity, or link can
-    form from it; the result sits in a span MathJax skips, so ``$...$`` stays text. With ``links``, Markdown links
-    to ``http://`` or ``https://`` addresses are kept as links (their text escaped); any other link stays text.
+    escape any of them; ``$`` is left to `Markdown`, which escapes every dollar sign when shown), so no heading,
+    list, table, code span or fence, emphasis, HTML tag or entity, or link can form from it; the result sits in a
+    span MathJax skips. With ``links``, Markdown links to ``http://`` or ``https://`` addresses are kept as links
+    (their text escaped); any other link stays text. Put the result in a `Markdown`.
 
     Examples
     --------
@@ -182,66 +191,166 @@ def assumptions_view(scenario, *sections: str) -> HTML:
     return HTML(assumptions_table(scenario, *sections).to_html(index=False, escape=True, classes="assumptions", border=0))
 
 
-def comparison_view(table: pd.DataFrame) -> pd.DataFrame:
-    """The `compare` table formatted for reading: money as dollars, components as columns."""
-    out = pd.DataFrame({"option": table["option"]})
-    out["permitted"] = table["permitted"].map({True: "yes", False: "no"})
-    out["monthly cost"] = table["monthly_usd"].map(usd)
-    out["per million tokens"] = table["usd_per_mtok"].map(usd)
-    out["per request"] = table["usd_per_request"].map(usd)
-    for c in COMPONENTS:
-        if (table[c] > 0).any():
-            out[c.removesuffix("_usd").replace("_", " ")] = table[c].map(usd)
-    out["GPUs"] = table["gpus"].map(lambda g: "" if np.isnan(g) else f"{g:.0f}")
-    out["utilization"] = table["utilization"].map(lambda u: "" if np.isnan(u) else pct(u))
-    return out.set_index("option")
+def fact(key: str, text: str) -> str:
+    """A figure of the decision as the pages show it, tagged with its key in the decision
+    (``<span class="econ-fact" data-fact="options.api.monthly_usd">$11,928</span>``), so that a test can check
+    that every page, the index and the spreadsheet show the same value (tests/test_decision.py)."""
+    return f'<span class="econ-fact" data-fact="{html.escape(key)}">{_esc(text)}</span>'
 
 
-def recommendation(scenario, table: pd.DataFrame | None = None) -> dict:
-    """The cheapest permitted option and the figures a summary needs, computed from the model."""
-    table = compare(scenario) if table is None else table
-    allowed = table[table["permitted"]]
-    if allowed.empty:
-        raise ValueError(f"{scenario.path}: no option is permitted (api, managed and selfhost all have permitted: false)")
-    best = allowed.loc[allowed["monthly_usd"].idxmin()]
-    by_key = table.set_index("key")
-    return {
-        "scenario": scenario.name,
-        "title": scenario.title,
-        "recommended": best["option"],
-        "recommended_key": best["key"],
-        "monthly_usd": {k: float(by_key.loc[k, "monthly_usd"]) for k in OPTIONS},
-        "tokens_per_day": float(scenario["workload.requests_per_day"]
-                                * (scenario["workload.input_tokens_per_request"] + scenario["workload.output_tokens_per_request"])),
-        "breakeven": {k: breakeven_tokens_per_day(scenario, k, "selfhost") for k in ("api", "managed")},
-        "savings_vs_api_usd": float(by_key.loc["api", "monthly_usd"] - best["monthly_usd"]),
-        "utilization": float(by_key.loc["selfhost", "utilization"]),
-        "gpus": float(by_key.loc["selfhost", "gpus"]),
-        "permitted": {k: bool(by_key.loc[k, "permitted"]) for k in OPTIONS},
-    }
+def _plural(n: float, word: str) -> str:
+    return f"{n:,.0f} {word}{'' if n == 1 else 's'}"
 
 
-def summary_markdown(scenario, table: pd.DataFrame | None = None) -> Markdown:
-    """A closing paragraph whose every figure is computed from the model."""
-    r = recommendation(scenario, table)
-    m = r["monthly_usd"]
-    lines = [
-        f"At {tokens(r['tokens_per_day'])} tokens a day, the cheapest permitted option is **{r['recommended']}** "
-        f"at {usd(m[r['recommended_key']])} a month "
-        f"(closed API {usd(m['api'])}, managed open endpoint {usd(m['managed'])}, self-hosted {usd(m['selfhost'])})."
-    ]
-    if not r["permitted"]["api"]:
-        lines.append("The closed API is not permitted for this workload; its cost is shown for reference only.")
-    elif r["recommended_key"] != "api":
-        lines.append(f"That saves {usd(r['savings_vs_api_usd'])} a month ({pct(r['savings_vs_api_usd'] / m['api'])}) against the closed API.")
-    lines.append(
-        f"Self-hosting needs {r['gpus']:.0f} GPU{'s' if r['gpus'] != 1 else ''} and would run at "
-        f"{pct(r['utilization'])} utilization: "
-        "the fleet is sized for the peak plus spares and is paid for around the clock."
-    )
-    for k, be in r["breakeven"].items():
-        if np.isfinite(be.tokens_per_day):
-            lines.append(f"Self-hosting costs less than the {OPTIONS[k]} above {tokens(be.tokens_per_day)} tokens a day.")
-        else:
-            lines.append(f"Against the {OPTIONS[k]}: {be.note}.")
+def decision_sentence(d) -> str:
+    """The decision in one paragraph, every figure from the decision (`econ.decide`)."""
+    rec = d.options[d.recommended]
+    w = d.workload
+    text = (f"At {tokens(w['tokens_per_day'])} tokens a day ({w['requests_per_day']:,.0f} requests), the recommended plan "
+            f"is the **{fact('recommended', rec.name)}** at {fact(f'options.{rec.key}.monthly_usd', usd(rec.monthly_usd))} "
+            f"a month ({usd(rec.usd_per_mtok)} per million tokens, all in)")
+    if d.runner_up:
+        ru = d.options[d.runner_up]
+        text += (f", {usd(d.savings_usd_per_month)} a month ({usd(12 * d.savings_usd_per_month)} a year) below the "
+                 f"runner-up, the {ru.name} at {fact(f'options.{ru.key}.monthly_usd', usd(ru.monthly_usd))}")
+    text += "."
+    if d.quality_basis == "floor":
+        text += (f" Only plans that reach the quality floor of {pct(d.quality_floor)} acceptable answers are eligible"
+                 + "".join(f"; the {o.name} ({fact(f'options.{o.key}.monthly_usd', usd(o.monthly_usd))}) is not: "
+                           f"{o.why_not}" for o in d.options.values() if o.permitted and not o.eligible) + ".")
+    else:
+        text += " Every permitted option meets the quality floor here, so the comparison is on cost alone."
+    if rec.shares:
+        text += " The split sends " + ", ".join(f"{pct(x)} of requests to the {PLAN_NAMES[k]}" for k, x in rec.shares.items()) + "."
+    text += (f" In {fact('confidence', pct(d.confidence))} of {d.draws:,} joint draws of every assumption with a stated range, it stays the "
+             "cheapest eligible plan.")
+    return text
+
+
+def decision_header(d, question: str = "") -> Markdown:
+    """The decision a page supports, at its head: the recommendation, and what this page adds (``question``)."""
+    text = "**The decision for this scenario.** " + decision_sentence(d)
+    if question:
+        text += f"\n\n**This page:** {question}"
+    return Markdown(text)
+
+
+PLAN_NAMES = {**OPTIONS, "routed": "routed split"}
+
+
+def html_table(rows: list[dict], classes: str = "econ-table", numeric: tuple[str, ...] = ()) -> HTML:
+    """A table of already formatted cells (text escaped unless it is a `fact` tag), numbers right-aligned."""
+    if not rows:
+        return HTML("")
+    cols = list(rows[0])
+    cell = lambda c, x: (f'<td class="num">{x}</td>' if c in numeric else f"<td>{x}</td>")  # noqa: E731
+    body = "".join("<tr>" + "".join(cell(c, r[c] if str(r[c]).startswith('<span class="econ-fact"') else _esc(r[c]))
+                                    for c in cols) + "</tr>" for r in rows)
+    head = "".join(f"<th>{_esc(c)}</th>" for c in cols)
+    return HTML(f'<table class="{classes}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>')
+
+
+def comparison_view(d) -> HTML:
+    """Every option and plan of a decision side by side, formatted: eligibility, quality, monthly cost (tagged with
+    its key in the decision), cost per million tokens and per request, and the cost components [USD/month]."""
+    order = COMPONENTS + [f"{k}_usd" for k in OPTIONS] + ["router_usd"]
+    comps = [c for c in order if any(o.components.get(c, 0) > 0 for o in d.options.values())]
+    label = lambda c: c.removesuffix("_usd").replace("_", " ") if c in COMPONENTS else (  # noqa: E731
+        "router" if c == "router_usd" else f"share on {PLAN_NAMES[c.removesuffix('_usd')]}")
+    rows = []
+    for k, o in d.options.items():
+        row = {"plan": o.name + (" (recommended)" if k == d.recommended else ""),
+               "eligible": "yes" if o.eligible else f"no: {o.why_not}",
+               "quality": pct(o.quality), "monthly cost": fact(f"options.{k}.monthly_usd", usd(o.monthly_usd)),
+               "per million tokens (all in)": usd(o.usd_per_mtok), "per request": usd(o.usd_per_request)}
+        row.update({label(c): usd(o.components[c]) if o.components.get(c) else "" for c in comps})
+        rows.append(row)
+    numeric = ("quality", "monthly cost", "per million tokens (all in)", "per request", *map(label, comps))
+    return html_table(rows, "econ-table comparison", numeric)
+
+
+def fleet_sentence(d) -> Markdown:
+    """The self-hosted fleet in words: GPUs, degree, replicas, utilization, price basis, and the candidates tried."""
+    f = d.fleet
+    text = (f"The cheapest self-hosted fleet that meets the latency targets at the peak ({f.peak_requests_per_s:,.2f} "
+            f"requests/s) is {_plural(f.gpus, 'GPU')}: {_plural(f.replicas, 'replica')} "
+            f"({f.serving_replicas:,} serving + {f.spare_replicas:,} spare) of {f.tensor_parallel} × {f.gpu_name} "
+            f"(tensor parallel {f.tensor_parallel}), each serving {f.replica_output_tokens_per_s:,.0f} output tokens/s "
+            f"({f.throughput_note}). GPUs {f.price_basis}: {usd(f.usd_per_gpu_hour)} per GPU-hour, "
+            f"{usd(f.fleet_usd_per_month)} a month. Utilization (mean demand over the serving replicas' capacity, "
+            f"spares excluded) is {fact('fleet.utilization', pct(f.utilization))}; the GPUs alone cost {usd(f.gpu_only_usd_per_mtok)} per million "
+            "tokens served.")
+    if len(f.candidates) > 1:
+        others = sorted((c for c in f.candidates if not c["chosen"]), key=lambda c: c["fleet_usd_per_month"])[:3]
+        text += " Next cheapest: " + "; ".join(
+            f"{c['gpus']} × {c['gpu']} at tensor parallel {c['tensor_parallel']}, {usd(c['fleet_usd_per_month'])}"
+            for c in others) + "."
+    return Markdown(text)
+
+
+def summary_markdown(d) -> Markdown:
+    """A closing paragraph: the decision, the fleet and every breakeven interval, each figure from the decision."""
+    from ._breakeven import intervals_sentence
+
+    lines = [decision_sentence(d)]
+    f = d.fleet
+    lines.append(f"Self-hosting needs {_plural(f.gpus, 'GPU')} and would run at "
+                 f"{fact('fleet.utilization', pct(f.utilization))} utilization: "
+                 "the fleet is sized for the peak plus spares and is paid for around the clock.")
+    for b in d.breakevens:
+        lines.append(f"Between the {OPTIONS[b['a']]} and the {OPTIONS[b['b']]}: "
+                     f"{intervals_sentence(b['intervals'], b['a'], b['b'])}.")
+    if d.flips:
+        f0 = d.flips[0]
+        lines.append(f"The nearest flip: the recommendation changes when `{f0['key']}` goes {f0['direction']} "
+                     f"{f0['flip_value']:,.4g} {f0['unit']} (now {f0['value']:,.4g}).")
     return Markdown(" ".join(lines))
+
+
+GLOSSARY = {
+    "all-in USD per million tokens": "an option's whole monthly cost (tokens, GPUs, people, egress, compliance, ...) "
+                                     "divided by the millions of tokens, input and output, it serves that month",
+    "AUC (router)": "the router's skill at telling hard requests from easy ones: the chance it scores a random hard "
+                    "request above a random easy one (0.5 is a coin toss, 1 is perfect)",
+    "batch API": "a provider's discounted service for requests that can wait up to a day",
+    "breakeven interval": "a range of daily volumes in which one option is the cheaper; a step-shaped self-hosted cost can "
+                          "make the cheaper option change more than once",
+    "capex, opex": "money paid up front for things the team keeps (bought GPUs), and money paid as it goes (rent, tokens, "
+                   "people, power)",
+    "commitment discount": "the price cut a cloud gives for renting GPUs for one or three years, paid whether used or not",
+    "confidence": "the share of Monte Carlo draws in which the recommended plan stays the cheapest eligible one",
+    "eligible": "permitted by the scenario and reaching its quality floor",
+    "flip point": "the value at which one assumption, the others held, makes another plan the cheapest eligible one",
+    "goodput": "the requests or tokens per second a server delivers while meeting its latency targets",
+    "GPU-only USD per million tokens": "the self-hosted GPUs' cost alone (rent, or depreciation, power and hosting) over "
+                                       "the tokens served",
+    "KV cache": "the memory a model keeps per request for the tokens it has seen; it limits how many requests a GPU "
+                "serves at once",
+    "mixture of experts (MoE)": "a model whose layers hold many expert networks of which each token uses a few: all "
+                                "must sit in memory, few are computed",
+    "Monte Carlo": "repeating the calculation many times with every uncertain assumption drawn from its stated range",
+    "N+1 spare": "one replica more than the peak needs, for failures and rolling upgrades",
+    "peak-to-mean": "the busiest hour's load over the average hour's",
+    "present cost (NPV)": "every month's cash over the horizon, discounted to today at the scenario's discount rate",
+    "quality floor": "the share of acceptable answers a plan must reach to be eligible",
+    "replica": "one copy of the model serving requests, on as many GPUs as its tensor-parallel degree",
+    "roofline": "the capacity model's estimate of a step's time: the longer of memory traffic over bandwidth and "
+                "arithmetic over compute",
+    "routed split": "a plan in which a router sends each request to the open model or the closed API by its difficulty",
+    "runner-up": "the next cheapest eligible plan",
+    "Sobol index": "the share of the spread of a result that one assumption explains, alone or with others",
+    "tensor parallel": "one replica's model split across several GPUs that work on every token together",
+    "tornado": "a chart of how far the result moves when each assumption alone goes to the ends of its range",
+    "TPOT": "time per output token: how fast a user sees the answer stream, after the first token",
+    "TTFT": "time to first token: how long a user waits before the answer starts",
+    "utilization": "mean demand over the capacity of the serving replicas (spares excluded)",
+    "Wilson interval": "the range within which a probability estimated from a finite number of draws lies, 95 times "
+                       "in 100",
+}
+"""The terms the report uses, in words a finance reader reads (shown by `glossary`)."""
+
+
+def glossary() -> HTML:
+    """The report's glossary as an HTML definition list."""
+    items = "".join(f"<dt>{_esc(k)}</dt><dd>{_esc(v)}</dd>" for k, v in sorted(GLOSSARY.items(), key=lambda kv: kv[0].lower()))
+    return HTML(f'<dl class="glossary">{items}</dl>')

@@ -37,7 +37,7 @@ def test_every_numeric_assumption_has_unit_and_source_and_prices_a_date():
             assert a.source.strip(), a.key
             if isinstance(a.value, (int, float)) and not isinstance(a.value, bool):
                 assert a.unit, a.key
-            if a.unit and "USD" in a.unit:
+            if a.unit and "USD" in a.unit and a.value is not None:
                 assert a.checked, f"{f.name}: {a.key} is a price without a checked date"
 
 
@@ -129,28 +129,33 @@ def test_cli_validate_exit_codes(write_scenario):
 
 
 def test_throughput_derived_by_the_capacity_model_unless_stated(write_scenario):
-    from econ import serving_capacity
+    from econ import fleet_candidates, serving_capacity
 
     sc = load_scenario(write_scenario("selfhost:\n  model: {value: Llama-3.1-70B, source: x}\n"))
-    a = sc.assumptions["selfhost.replica_output_tokens_per_s"]
-    c = serving_capacity("llama-3.1-70b", "H100-SXM", 1000, 250, "fp8", None, 2.0, 0.05)
-    assert a.origin == "capacity model" and "serving_capacity" in a.source and "TPOT ≤ 0.05 s" in a.source
-    assert a.value == pytest.approx(c.output_tokens_per_s) and sc["selfhost.gpus_per_replica"] == c.gpus
-    assert sc["selfhost.model_params_billion"] == pytest.approx(70.6)  # from the model catalog
-    assert a.dist["low"] < a.value < a.dist["high"]
+    cand = fleet_candidates(sc.values)
+    assert not cand.stated and cand.gpu[0] == "H100-SXM" and "serving_capacity" in cand.note
+    for g, tp, goodput in zip(cand.gpu, cand.tensor_parallel, cand.goodput_output_tokens_per_s):
+        c = serving_capacity("llama-3.1-70b", g, 1000, 250, "fp8", int(tp), 2.0, 0.05)
+        assert goodput == pytest.approx(c.output_tokens_per_s)
+    with pytest.raises(ScenarioError, match="needs the request shape it was measured at"):
+        load_scenario(write_scenario(
+            "selfhost:\n  replica_output_tokens_per_s: {value: 1234, source: our load test}\n", "bare.yaml"))
     measured = load_scenario(write_scenario(
-        "selfhost:\n  replica_output_tokens_per_s: {value: 1234, source: our load test}\n", "measured.yaml"))
-    assert measured["selfhost.replica_output_tokens_per_s"] == 1234 and "selfhost.gpus_per_replica" not in measured.values
+        "selfhost:\n  replica_output_tokens_per_s: {value: 1234, source: our load test}\n"
+        "  throughput_input_tokens: {value: 1000, source: our load test}\n"
+        "  throughput_output_tokens: {value: 250, source: our load test}\n", "measured.yaml"))
+    cand = fleet_candidates(measured.values)
+    assert cand.stated and cand.stated_scale == 1.0 and len(cand) == 1  # measured at the scenario's own shape
 
 
 def test_capacity_model_errors_name_file_key_and_what_is_allowed(write_scenario):
     path = write_scenario("selfhost:\n  model: {value: llama-9b, source: x}\n")
     msg = error_of(path)
     assert "scenario.yaml" in msg and "selfhost.model" in msg and "llama-9b" in msg and "llama-3.1-8b" in msg
-    msg = error_of(write_scenario("selfhost:\n  bytes_per_param: {value: 1.5, source: x}\n", "b.yaml"))
-    assert "b.yaml" in msg and "selfhost.bytes_per_param" in msg and "1.5" in msg and "(FP8)" in msg
+    msg = error_of(write_scenario("selfhost:\n  precision: {value: fp6, source: x}\n", "b.yaml"))
+    assert "b.yaml" in msg and "selfhost.precision" in msg and "fp6" in msg and "'fp8'" in msg
     msg = error_of(write_scenario("selfhost:\n  tpot_slo_s: {value: 0.0001, source: x}\n", "t.yaml"))
-    assert "t.yaml" in msg and "selfhost.tpot_slo_s" in msg and "latency targets" in msg
+    assert "t.yaml" in msg and "selfhost.tpot_slo_s" in msg and "0.0001" in msg and "latency targets" in msg
 
 
 def test_peak_to_mean_measured_on_the_scenarios_trace_unless_stated(write_scenario):
@@ -347,7 +352,8 @@ def test_all_options_forbidden_is_refused(write_scenario):
 @pytest.mark.parametrize("text, expected", [
     ("finetune:\n  short_prompt_tokens: {value: 6000, source: x}\n", "the short (fine-tuned) prompt to be at most the long one"),
     ("routing:\n  premium_quality_hard: {value: 0.3, source: x}\n", "premium_quality_easy >= open_quality_easy"),
-    ("selfhost:\n  replica_output_tokens_per_s: {value: 1e-14, source: x}\n", "a self-hosted fleet of at most 2^53"),
+    ("selfhost:\n  replica_output_tokens_per_s: {value: 1e-14, source: x}\n  throughput_input_tokens: {value: 1000, source: x}\n"
+     "  throughput_output_tokens: {value: 250, source: x}\n", "a self-hosted fleet of at most 2^53"),
     ("horizon:\n  months: {value: 120, source: x}\n  growth_per_month: {value: 1, source: x}\n",
      "growth that keeps the volume within workload.requests_per_day's bound"),
     ("traffic:\n  step_minutes: {value: 1440, source: x}\n  days: {value: 1, source: x}\n",
@@ -413,9 +419,10 @@ def test_unknown_provider_blames_the_scenario_not_the_defaults(write_scenario):
     assert "'api.provider': 'openai', 'api.model': 'claude-sonnet-4-5' are not allowed" in msg
 
 
-def test_latency_target_missed_names_the_target_set(write_scenario):
-    msg = error_of(write_scenario("selfhost:\n  ttft_slo_s: {value: 1e-9, source: x}\n"))
-    assert "scenario.yaml: 'selfhost.ttft_slo_s'" in msg and "TTFT target" in msg
+def test_latency_target_missed_names_the_scenario_and_the_target(write_scenario):
+    path = write_scenario("selfhost:\n  ttft_slo_s: {value: 1e-9, source: x}\n")
+    msg = error_of(path)
+    assert msg.startswith(f"{path}: ") and "'selfhost.ttft_slo_s' = 1e-09 s" in msg and "Loosen a target" in msg
 
 
 @pytest.mark.parametrize("data", [b"\x00\x01binary", b"workload: [\n", "t\u00e9".encode("latin-1"), b"a: &x 1\nb: *x\n"])

@@ -75,15 +75,18 @@ def test_text_from_parameter_files_is_escaped(tmp_path):
     header = scenario_header(sc)
     assert "<script>" not in header and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in header
     assert "&lt;b&gt;bold&lt;/b&gt;" in header
-    assert "<script>alert" not in index_html([sc], [])
+    from econ import decide
+
+    assert "<script>alert" not in index_html([decide(sc, draws=100)], [])
 
 
 def _tiny_notebook(path: Path, extra: str = "") -> None:
     """A fast notebook with the report's parameter convention: the scenario's header and its comparison."""
     nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}})
-    nb.cells = [nbformat.v4.new_code_cell('scenario_file = ""', metadata={"tags": ["parameters"]}),
-                nbformat.v4.new_code_cell("import econ\nsc = econ.load_scenario(scenario_file)\necon.scenario_header(sc)"),
-                nbformat.v4.new_code_cell("econ.comparison_view(econ.compare(sc))" + extra)]
+    nb.cells = [nbformat.v4.new_code_cell('scenario_file = ""\ndecision_file = ""', metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell("import econ\nsc = econ.load_scenario(scenario_file)\n"
+                                          "d = econ.decision(sc, decision_file)\necon.scenario_header(sc)"),
+                nbformat.v4.new_code_cell("econ.comparison_view(d)" + extra)]
     nbformat.write(nb, path)
 
 
@@ -144,25 +147,26 @@ def test_workbook_holds_every_scenario_with_its_numbers():
 
     import pandas as pd
 
-    from econ import compare, monte_carlo, reference_option, scenario_files
+    from econ import decide, scenario_files
+    from econ._views import PLAN_NAMES
 
     scenarios = [load_scenario(f) for f in scenario_files()]
-    data = _report.workbook_bytes(scenarios)
-    assert data == _report.workbook_bytes(scenarios)  # no save time inside: reruns give the same file
+    decisions = [decide(sc, draws=2_000) for sc in scenarios]
+    data = _report.workbook_bytes(scenarios, decisions)
+    assert data == _report.workbook_bytes(scenarios, decisions)  # no save time inside: reruns give the same file
     sheets = pd.read_excel(io.BytesIO(data), sheet_name=None)
     assert set(sheets) == {"summary", "provenance", *(sc.name for sc in scenarios)}
     summary = sheets["summary"].set_index("scenario file")
-    for sc in scenarios:
-        table = compare(sc).set_index("key")
+    for sc, d in zip(scenarios, decisions):
         row = summary.loc[sc.name]
-        for key in ("api", "managed", "selfhost"):
-            cell = row[f"{table.loc[key, 'option']} [USD/month]"]
-            if table.loc[key, "permitted"]:
-                assert cell == pytest.approx(table.loc[key, "monthly_usd"])
+        for key, name in PLAN_NAMES.items():
+            cell = row[f"{name} [USD/month]"]
+            if key in d.options:
+                assert cell == pytest.approx(d.options[key].monthly_usd)
             else:
                 assert pd.isna(cell)
-        mc = monte_carlo(sc, against=reference_option(sc))
-        assert row["probability self-hosting is cheapest [fraction]"] == pytest.approx((mc["cheapest"] == "selfhost").mean())
+        assert row["recommended plan"] == d.options[d.recommended].name
+        assert row["confidence: share of draws in which it stays the cheapest eligible plan [fraction]"] == pytest.approx(d.confidence)
         sheet = sheets[sc.name].astype(str)
         assert sheet.apply(lambda col: col.str.contains("workload.requests_per_day")).any().any()
         assert sc.file.name in sheets["provenance"]["item"].str.cat()
@@ -171,13 +175,10 @@ def test_workbook_holds_every_scenario_with_its_numbers():
     assert str(ROOT) not in text and "/tmp/" not in text and "params/small_team_spiky.yaml" in text
 
 
-def test_index_probability_matches_the_sensitivity_notebook():
-    """The index quotes the probability notebook 03 computes: same number of draws, same seed."""
-    import inspect
-
-    from econ import monte_carlo
+def test_sensitivity_notebook_draws_are_the_decisions():
+    """Notebook 03's Monte Carlo is the one behind each decision's confidence: same number of draws, same seed."""
+    from econ._pipeline import DECISION_DRAWS, DECISION_SEED
 
     params = {}
     exec(nbformat.read(ROOT / "notebooks" / "03_sensitivity.ipynb", as_version=4).cells[1].source, params)
-    defaults = inspect.signature(monte_carlo).parameters
-    assert (params["draws"], params["seed"]) == (defaults["n"].default, defaults["seed"].default)
+    assert (params["draws"], params["seed"]) == (DECISION_DRAWS, DECISION_SEED)

@@ -19,7 +19,7 @@ from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
 from econ import load_scenario, scenario_header
 from econ._offline import offline_page
-from econ._views import md_text
+from econ._views import Markdown, md_text
 
 HOSTILE_TITLE = ("[click](javascript:alert(1)) # not a heading | a | b | <img src=x onerror=alert(2)> "
                  "$\\href{javascript:alert(3)}{m}$ ```")
@@ -45,8 +45,9 @@ class Page(HTMLParser):
         self.text.append(data)
 
 
-def shown(markdown: str) -> Page:
-    return Page(markdown2html_mistune(markdown))
+def shown(markdown) -> Page:
+    """``markdown`` as a page shows it: the text Jupyter displays (`Markdown._repr_markdown_`), rendered by nbconvert."""
+    return Page(markdown2html_mistune(Markdown(markdown)._repr_markdown_()))
 
 
 @given(st.text(st.characters(blacklist_categories=("Cc", "Cs", "Co", "Cn"),
@@ -82,7 +83,7 @@ def header_page(scenario) -> str:
     """The header as the report renders it: a notebook output, exported by nbconvert, made offline."""
     nb = nbformat.v4.new_notebook()
     nb.cells.append(nbformat.v4.new_code_cell("econ.scenario_header(sc)", outputs=[nbformat.v4.new_output(
-        "display_data", data={"text/markdown": str(scenario_header(scenario))})]))
+        "display_data", data={"text/markdown": scenario_header(scenario)._repr_markdown_()})]))
     body, _ = HTMLExporter(exclude_input=True).from_notebook_node(
         nb, resources={"metadata": {"name": f"Cost model: {scenario.title}"}})
     return offline_page(body)

@@ -159,7 +159,7 @@ def test_draws_are_seeded_and_excluding_a_key_leaves_the_others(enterprise):
     assert "workload.requests_per_day" not in b
     for k in b:
         np.testing.assert_array_equal(a[k], b[k])
-    assert not np.array_equal(a["selfhost.rent_usd_per_gpu_hour"], c["selfhost.rent_usd_per_gpu_hour"])
+    assert not np.array_equal(a["selfhost.rent_price_factor"], c["selfhost.rent_price_factor"])
 
 
 @pytest.mark.parametrize("k, n", [(0, 10), (3, 10), (8, 10), (10, 10), (512, 1000), (1, 100_000)])
@@ -181,10 +181,12 @@ def test_tornado_swing_of_a_linear_assumption_equals_the_hand_computed_differenc
     assert s.loc["low", "swing"] == pytest.approx(52 * (80 + 20 + 160 / 12 - 8), rel=1e-12)
     assert s.loc["low", "change"] == pytest.approx((75 - 48) * (113 + 1 / 3 - 8), rel=1e-12)
     assert s.loc["high", "change"] == pytest.approx(-(100 - 75) * (113 + 1 / 3 - 8), rel=1e-12)
-    # GPU rent: 4 GPUs x 730 h x (1 - 30 % commitment) x (3.78 - 1.70) USD/GPU-h = 4,251.52 USD/month
-    r = t[(t["metric"] == "savings_usd") & (t["key"] == "selfhost.rent_usd_per_gpu_hour")]
+    # GPU rent: 4 GPUs x 730 h x (1 - 30 % commitment) x 2.69 USD/GPU-h x (1.41 - 0.63) = 4,289.12 USD/month
+    # (the fleet stays 2 × H100 at TP 2 across the range: no other degree or GPU becomes cheaper; TP 1 does not
+    # start at vLLM's defaults, econ.feasible_tensor_parallel)
+    r = t[(t["metric"] == "savings_usd") & (t["key"] == "selfhost.rent_price_factor")]
     assert compare(enterprise).set_index("key").loc["selfhost", "gpus"] == 4
-    assert r["swing"].iloc[0] == pytest.approx(4 * 730 * 0.7 * 2.08, rel=1e-12)
+    assert r["swing"].iloc[0] == pytest.approx(4 * 730 * 0.7 * 2.69 * 0.78, rel=1e-12)
     # API prices: the savings move by the API's token bill times the factor's range (0.5 to 1.1)
     p = t[(t["metric"] == "savings_usd") & (t["key"] == "api.price_factor")]
     tokens_usd = compare(enterprise).set_index("key").loc["api", "tokens_usd"]
@@ -197,7 +199,7 @@ def test_tornado_is_sorted_flags_flips_and_moves_the_breakeven_the_right_way(ent
     swings = s.drop_duplicates("key")["swing"].to_numpy()
     assert (np.diff(swings) <= 0).all() and list(s.drop_duplicates("key")["rank"]) == list(range(1, len(swings) + 1))
     assert (s["flips"] == (np.sign(s["result"]) != np.sign(s["base_result"]))).all()
-    b = t[(t["metric"] == "breakeven_tokens_per_day") & (t["key"] == "selfhost.rent_usd_per_gpu_hour")].set_index("end")
+    b = t[(t["metric"] == "breakeven_tokens_per_day") & (t["key"] == "selfhost.rent_price_factor")].set_index("end")
     assert b.loc["low", "result"] < b.loc["low", "base_result"] < b.loc["high", "result"]  # dearer GPUs, later breakeven
     v = t[(t["metric"] == "breakeven_tokens_per_day") & (t["key"] == "workload.requests_per_day")]
     assert (v["swing"] == 0).all()  # the volume does not move the breakeven volume
@@ -214,7 +216,7 @@ def test_indifference_line_is_where_savings_are_zero(enterprise):
     c = compare(enterprise).set_index("key").loc["api"]
     blended = c["tokens_usd"] / (c["monthly_usd"] / c["usd_per_mtok"])  # token bill / Mtok per month [USD/Mtok]
     v = enterprise.values
-    again = savings_usd(_expand(v, {"selfhost.rent_usd_per_gpu_hour": line["x"].to_numpy(),
+    again = savings_usd(_expand(v, {"selfhost.rent_price_factor": line["x"].to_numpy() / 2.69,
                                     "api.price_factor": line["y"].to_numpy() / blended}))
     scale = np.abs(s.loc[s["kind"] == "grid", "savings_usd"]).max()
     assert np.abs(again).max() < 1e-9 * scale
@@ -235,7 +237,7 @@ def test_surface_over_volume_matches_the_cost_curve(enterprise):
 @pytest.mark.parametrize(
     "x, y, message",
     [
-        ("selfhost.rent_usd_per_gpu_houre", "tokens_per_day", "Did you mean 'selfhost.rent_usd_per_gpu_hour'"),
+        ("selfhost.rent_price_factr", "tokens_per_day", "Did you mean 'selfhost.rent_price_factor'"),
         ("selfhost.gpu", "tokens_per_day", "numeric assumption key"),
         ("tokens_per_day", "tokens_per_day", "both 'tokens_per_day'"),
         ("tokens_per_day", "workload.requests_per_day", "both set ['workload.requests_per_day']"),
@@ -251,7 +253,7 @@ def test_surface_axes_are_checked(enterprise, x, y, message):
 
 
 def test_degenerate_distributions_give_probability_zero_or_one(enterprise):
-    fixed = only(enterprise, {"selfhost.rent_usd_per_gpu_hour": dist("uniform", 2.69, 2.69),
+    fixed = only(enterprise, {"selfhost.rent_price_factor": dist("uniform", 1.0, 1.0),
                               "engineering.loaded_usd_per_hour": dist("triangular", 75, 75, 75)})
     mc = monte_carlo(fixed, n=2_000, seed=3)
     base = float(savings_usd(enterprise.values))
