@@ -776,6 +776,23 @@ def _rule_context(file: FileOf, a: dict[str, Assumption]) -> None:
                               "for prompt and answer together")
 
 
+def _rule_trace_peak(file: FileOf, a: dict[str, Assumption]) -> None:
+    """A shipped trace gives ``workload.peak_to_mean`` (its busiest hour over its mean hour) unless the scenario
+    states it; a trace that holds no complete hour (the Azure traces hold one hour at 1-minute steps) has none to
+    give, so the scenario states it."""
+    name, key = a["traffic.profile"].value, "workload.peak_to_mean"
+    if name == "synthetic" or file(key) != "params/_defaults.yaml":
+        return
+    from ._traffic import trace_peak_to_mean
+
+    try:
+        trace_peak_to_mean(name, "1h")
+    except ValueError:
+        raise _refuse(file, ["traffic.profile", key], a, f"workload.peak_to_mean stated in the scenario with this trace: "
+                      f"{name} is too short for an hourly peak to be measured on it (at its own step, its busiest "
+                      f"step is {trace_peak_to_mean(name):.3g} times the mean)") from None
+
+
 def _rule_growth(file: FileOf, a: dict[str, Assumption]) -> None:
     """Over the horizon the volume stays within what ``workload.requests_per_day`` allows (notebook 07 grows it)."""
     from ._timeline import growth_factor
@@ -826,7 +843,8 @@ def _rule_synthetic_profile(file: FileOf, a: dict[str, Assumption]) -> None:
         raise _refuse(file, keys, a, f"a peak-to-mean the synthetic profile can reach ({exc})") from None
 
 
-RULES = (_rule_an_option_permitted, _rule_prompts, _rule_qualities, _rule_price_catalog, _rule_context, _rule_growth)
+RULES = (_rule_an_option_permitted, _rule_prompts, _rule_qualities, _rule_price_catalog, _rule_context, _rule_trace_peak,
+         _rule_growth)
 """Rules across assumptions, checked after each value is, before anything is derived from them."""
 DERIVED_RULES = (_rule_fleet, _rule_synthetic_profile)
 """Rules that need the derived facts (the measured peak-to-mean, the capacity model's throughput)."""
@@ -917,7 +935,8 @@ def _fleet_facts(shown: str, origin: str, a: dict[str, Assumption]) -> dict[str,
                             "measured at: state selfhost.throughput_input_tokens and selfhost.throughput_output_tokens "
                             "(tokens per request), so that the capacity model can rescale it to this scenario's shape")
     if (a["selfhost.throughput_input_tokens"].value is None) != (a["selfhost.throughput_output_tokens"].value is None):
-        raise ScenarioError(f"{where('selfhost.throughput_output_tokens')}: state both selfhost.throughput_input_tokens and "
+        given = next(k for k in ("selfhost.throughput_input_tokens", "selfhost.throughput_output_tokens") if a[k].value is not None)
+        raise ScenarioError(f"{where(given)}: state both selfhost.throughput_input_tokens and "
                             "selfhost.throughput_output_tokens, or neither")
     key = "selfhost.rent_usd_per_gpu_hour" if mode == "rent" else "selfhost.purchase_usd_per_gpu"
     out: dict[str, Assumption] = {}

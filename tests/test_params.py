@@ -364,6 +364,21 @@ def test_rules_across_assumptions(write_scenario, text, expected):
     assert "scenario.yaml" in msg and expected in msg, msg
 
 
+def test_half_a_measured_shape_blames_the_file_that_gave_it(write_scenario):
+    path = write_scenario("selfhost:\n  throughput_input_tokens: {value: 1000, source: x}\n")
+    assert error_of(path).startswith(f"{path}: 'selfhost.throughput_input_tokens': state both")
+
+
+def test_a_trace_too_short_for_an_hourly_peak_needs_a_stated_peak_to_mean(write_scenario):
+    path = write_scenario("traffic:\n  profile: {value: azure-code, source: x}\n")
+    msg = error_of(path)  # was a ValueError from the trace: no complete hour in a one-hour trace
+    assert msg.startswith(f"{path} and params/_defaults.yaml: 'traffic.profile': 'azure-code', 'workload.peak_to_mean'")
+    assert "expected workload.peak_to_mean stated in the scenario" in msg and "4.18 times the mean" in msg
+    stated = write_scenario("traffic:\n  profile: {value: azure-code, source: x}\n"
+                            "workload:\n  peak_to_mean: {value: 4.18, source: x}\n", "stated.yaml")
+    assert load_scenario(stated)["workload.peak_to_mean"] == 4.18
+
+
 @pytest.mark.parametrize("day", ["1990-01-01", "2099-01-01", "2026-02-30", "whenever"])
 def test_price_date_within_the_catalogs_dates(write_scenario, day):
     from econ._prices import price_history_start
