@@ -10,7 +10,7 @@ import pandas as pd
 
 from ._cashflow import cash_flow_table, payback_month, plan_cash_flows
 from ._style import OPTION_COLORS, USD_AXIS, color_scale
-from ._views import HTML, Markdown, _esc, assumptions_table, fact, html_table, md_text, pct, tokens, usd
+from ._views import HTML, Markdown, _esc, assumptions_table, fact, html_table, pct, tokens, usd
 
 __all__ = ["decision_brief", "plans_view", "cash_flow_chart", "cash_flow_view", "rests_on", "assumptions_appendix"]
 
@@ -131,7 +131,7 @@ def rests_on(scenario, d) -> Markdown:
     """The assumptions the decision rests on, in words, each with its source."""
     sc = scenario
     v = sc.values
-    src = lambda k: f" <small>({md_text(_a(sc, k).source)})</small>"  # noqa: E731  (a source is scenario text)
+    src = lambda k: f" <small>({_esc(_a(sc, k).source)})</small>"  # noqa: E731
     w = d.workload
     f = d.fleet
     items = [

@@ -437,6 +437,11 @@ DIST_KINDS = {"uniform": ("low", "high"), "triangular": ("low", "mode", "high"),
 DIST_FIELDS = {"kind", "source", "low", "mode", "high"}
 
 
+def _did_you_mean(name: Any, valid) -> str:
+    close = difflib.get_close_matches(str(name), list(valid), n=1, cutoff=0.6) if isinstance(name, str) else []
+    return f" Did you mean '{close[0]}'?" if close else ""
+
+
 def _misspelt(name: Any, valid) -> str:
     close = difflib.get_close_matches(str(name), list(valid), n=1, cutoff=0.6)
     return f" ('{name}' looks like a misspelt '{close[0]}')" if close else ""
@@ -454,15 +459,15 @@ def _check_dist(dist: Any, value: Any, allowed: Any, where: str, unit: str | Non
     example = "{kind: triangular, low: ..., high: ..., source: ...}"
     if not isinstance(dist, dict):
         raise _bad(w, dist, f"a mapping such as {example}")
-    extra = sorted(set(dist) - DIST_FIELDS)
+    extra = sorted(map(str, set(dist) - DIST_FIELDS))
     if extra:
-        raise ScenarioError(f"{w}: unknown field '{extra[0]}'{_misspelt(extra[0], DIST_FIELDS)} is not allowed; expected "
-                            f"kind, low, [mode,] high and source, e.g. {example}")
+        raise ScenarioError(f"{w}: unknown field(s) {extra} is not allowed; expected kind, low, [mode,] high and source, "
+                            f"e.g. {example}.{_did_you_mean(extra[0], DIST_FIELDS)}")
     kind = dist.get("kind")
     if not isinstance(kind, str) or kind not in DIST_KINDS:
-        hint = _misspelt(kind, DIST_KINDS) if isinstance(kind, str) else ""
-        shown = "no kind" if kind is None else f"kind {_show(kind)}{hint}"
-        raise ScenarioError(f"{w}: {shown} is not allowed; expected kind: one of {', '.join(DIST_KINDS)}")
+        shown = "no kind" if kind is None else f"kind {_show(kind)}"
+        raise ScenarioError(f"{w}: {shown} is not allowed; expected one of {', '.join(DIST_KINDS)}."
+                            f"{_did_you_mean(kind, DIST_KINDS)}")
     m = _INTERVAL.match(allowed) if isinstance(allowed, str) else None
     if m is None or m["int"]:
         what = f"a whole number in {allowed.replace('integer', '').strip()}" if m else _describe_allowed(allowed)
@@ -487,10 +492,11 @@ def _check_dist(dist: Any, value: Any, allowed: Any, where: str, unit: str | Non
             raise ScenarioError(f"{w}: {a} {_show(dist.get(a, value))} is above {b} {_show(dist.get(b, value))}; "
                                 f"expected {' <= '.join(order)}")
     if kind in ("normal", "lognormal") and not nums["low"] < nums["high"]:
-        raise ScenarioError(f"{w}: low {nums['low']!r} equal to high is not allowed; expected low < high for a {kind} "
-                            "(its 5th and 95th percentiles)")
+        raise ScenarioError(f"{w}: low {nums['low']!r} equal to high is not allowed; expected low < high: a {kind} "
+                            f"needs low < high (its 5th and 95th percentiles)")
     if kind == "lognormal" and nums["low"] <= 0:
-        raise ScenarioError(f"{at('low')}: {nums['low']!r} is not allowed; expected low > 0 for a lognormal")
+        raise ScenarioError(f"{at('low')}: {nums['low']!r} is not allowed; expected a number above 0: a lognormal "
+                            "needs low > 0")
     if not nums["low"] <= value <= nums["high"]:
         raise ScenarioError(f"{w}: the value {_show(value)} lies outside [{nums['low']:g}, {nums['high']:g}]; "
                             "expected low <= value <= high")

@@ -241,11 +241,11 @@ def test_an_empty_file_is_refused_plainly(write_scenario, text):
      "'workload.requests_per_day' has no value (a range goes under dist"),
     ("workload:\n  requests_per_day: {value: 5000, sorce: t}\n", "unknown field 'sorce' ('sorce' looks like a misspelt 'source')"),
     ("workload:\n  requests_per_day: {value: 5000, source: t, dist: {kind: triangualr, low: 1000, high: 9000, source: t}}\n",
-     "kind 'triangualr' ('triangualr' looks like a misspelt 'triangular') is not allowed; expected kind: one of uniform, triangular"),
+     "kind 'triangualr' is not allowed; expected one of uniform, triangular, lognormal, normal. Did you mean 'triangular'?"),
     ("workload:\n  requests_per_day: {value: 5000, source: t, dist: {knd: uniform, low: 1000, high: 9000, source: t}}\n",
-     "unknown field 'knd' ('knd' looks like a misspelt 'kind') is not allowed"),
+     "unknown field(s) ['knd'] is not allowed; expected kind, low, [mode,] high and source"),
     ("workload:\n  requests_per_day: {value: 5000, source: t, dist: {low: 1000, high: 9000, source: t}}\n",
-     "no kind is not allowed; expected kind: one of uniform, triangular, lognormal, normal"),
+     "no kind is not allowed; expected one of uniform, triangular, lognormal, normal"),
 ])
 def test_messages_name_the_right_thing(write_scenario, text, expected):
     path = write_scenario(text)
