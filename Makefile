@@ -31,7 +31,7 @@ lab: $(READY) ## open JupyterLab on notebooks/ with the kit's kernel
 validate: $(READY) ## check every scenario file in params/
 	$(PY) -m econ validate params/[!_]*.yaml
 
-report: $(READY) ## validate the scenarios, then render every notebook for each into outputs/ (HTML)
+report: $(READY) ## validate the scenarios, render what changed into outputs/ (HTML), print and open the index
 	$(PY) -m econ report
 
 test: $(READY) ## unit, property and docstring tests, and nbval over the committed notebooks
@@ -40,7 +40,7 @@ test: $(READY) ## unit, property and docstring tests, and nbval over the committ
 fuzz: $(READY) ## property tests and fuzzers with fresh random examples, many more of them (not deterministic)
 	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests -x -q
 
-bench: $(READY) ## print the benchmark figures (report, Monte Carlo, Sobol, reading a 50M-row log)
+bench: $(READY) ## print the benchmark figures (report speed and weight, import, Monte Carlo, Sobol, a 50M-row log)
 	$(PY) -m benchmarks
 
 clean: ## remove rendered outputs and caches (keeps .venv)

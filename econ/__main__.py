@@ -15,6 +15,8 @@ def main(argv: list[str] | None = None) -> int:
     rep.add_argument("--scenarios", nargs="*", help="scenario files (default: every params/*.yaml)")
     rep.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
     rep.add_argument("--force", action="store_true", help="render every page, even those whose inputs did not change")
+    rep.add_argument("--no-open", action="store_true",
+                     help="do not open the index in a browser (it opens where there is a desktop)")
     args = parser.parse_args(argv)
 
     if args.command == "validate":
@@ -34,9 +36,12 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"warning: {f}: {w}: give it a range (dist) or check it", file=sys.stderr)
             print(f"ok: {f}")
         return 0
-    from ._report import build_report
+    from ._report import OUTPUT_DIR, build_report, open_in_browser
 
-    return build_report(args.scenarios, jobs=args.jobs, force=args.force)
+    code = build_report(args.scenarios, jobs=args.jobs, force=args.force)
+    if code == 0 and not args.no_open and open_in_browser(OUTPUT_DIR / "index.html"):
+        print("report: opened in your browser")
+    return code
 
 
 if __name__ == "__main__":

@@ -16,19 +16,19 @@ __all__ = ["decision_brief", "plans_view", "cash_flow_chart", "cash_flow_view", 
 
 
 def _value(x: float, unit: str) -> str:
-    if "USD" in unit and "per" not in unit.replace("USD/", ""):
-        return usd(x)
+    if unit.startswith("USD"):
+        return usd(x) + unit.removeprefix("USD")
     if unit.startswith("fraction") or unit.startswith("probability"):
         return pct(x)
-    return f"{x:,.4g}" + (f" {unit}" if unit else "")
+    number = f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.3g}"
+    return number + (f" {unit}" if unit else "")
 
 
 def _flip_text(f: dict, names: dict[str, str]) -> str:
     new = names.get(f["new_recommended"], "no eligible plan")
-    ranged = "" if f["has_range"] else " (no range stated for it)"
-    return (f"`{f['key']}` {'falls below' if f['direction'] == 'below' else 'rises above'} "
-            f"{_value(f['flip_value'], f['unit'])} (now {_value(f['value'], f['unit'])}){ranged}: the {new} becomes "
-            "the cheapest eligible plan")
+    ranged = "" if f["has_range"] else ", no range stated"
+    return (f"`{f['key']}` {'below' if f['direction'] == 'below' else 'above'} {_value(f['flip_value'], f['unit'])} "
+            f"(now {_value(f['value'], f['unit'])}{ranged}) → {new}")
 
 
 def decision_brief(d) -> Markdown:
@@ -53,7 +53,8 @@ def decision_brief(d) -> Markdown:
                    f"{d.draws:,} joint draws of every assumption with a stated range.")
     flips = d.flips[:3]
     if flips:
-        bullets.append("**What would flip it** (one assumption at a time, the others held): "
+        bullets.append("**What would flip it** (one assumption at a time, the others held; → the plan that then "
+                       "becomes the cheapest eligible): "
                        + "; ".join(_flip_text(f, names) for f in flips) + ".")
     else:
         bullets.append("**What would flip it:** no single assumption, moved up to tenfold either way, changes the plan.")
@@ -88,10 +89,12 @@ def plans_view(d) -> HTML:
     rows = []
     for k, o in d.options.items():
         rows.append({"plan": o.name + (" (recommended)" if k == d.recommended else ""),
-                     "eligible": "yes" if o.eligible else f"no: {o.why_not}", "quality": pct(o.quality),
+                     "eligible": "yes" if o.eligible else ("no: not permitted" if not o.permitted
+                                                           else "no: below the quality floor"),
+                     "quality": pct(o.quality),
                      "USD a month": fact(f"options.{k}.monthly_usd", usd(o.monthly_usd)),
-                     "USD per million tokens": usd(o.usd_per_mtok), "capex USD": usd(o.capex_usd) if o.capex_usd else "–",
-                     f"present cost over {d.horizon['months']} months": usd(o.pv_usd)})
+                     "USD per Mtok": usd(o.usd_per_mtok), "capex": usd(o.capex_usd) if o.capex_usd else "–",
+                     f"present cost, {d.horizon['months']} months": usd(o.pv_usd)})
     return html_table(rows, "econ-table plans", tuple(list(rows[0])[2:]))
 
 
@@ -113,7 +116,7 @@ def cash_flow_chart(d) -> alt.Chart:
     )
     return base.mark_line().properties(
         title=f"Cumulative cash over {d.horizon['months']} months (bought GPUs paid up front, sold at book value at the end)",
-        width=560, height=240)
+        width=560, height=150)
 
 
 def cash_flow_view(d, every: int = 12) -> HTML:
@@ -127,20 +130,25 @@ def _a(sc, key):
     return sc.assumptions[key]
 
 
+def _short(source: str, limit: int = 70) -> str:
+    """A source's first clause, for a sentence (the full source is in the appendix and every page's table)."""
+    head = source.split("; ")[0].strip()
+    return head if len(head) <= limit else head[:limit].rsplit(" ", 1)[0] + " …"
+
+
 def rests_on(scenario, d) -> Markdown:
     """The assumptions the decision rests on, in words, each with its source."""
     sc = scenario
     v = sc.values
-    src = lambda k: f" <small>({_esc(_a(sc, k).source)})</small>"  # noqa: E731
+    src = lambda k: f" <small>({_esc(_short(_a(sc, k).source))})</small>"  # noqa: E731
     w = d.workload
     f = d.fleet
     items = [
         f"**Volume:** {w['requests_per_day']:,.0f} requests a day of {w['input_tokens_per_request']:,.0f} tokens in and "
         f"{w['output_tokens_per_request']:,.0f} out" + src("workload.requests_per_day")
-        + f"; the busiest hour carries {w['peak_to_mean']:.2f} times the mean load" + src("workload.peak_to_mean") + ".",
-        f"**Prompt caching and batch:** {pct(v['workload.cacheable_prefix_share'])} of input tokens are a reusable "
-        f"prefix" + src("workload.cacheable_prefix_share") + f"; {pct(v['workload.batchable_share'])} of requests can "
-        "wait for a batch API" + src("workload.batchable_share") + ".",
+        + f"; the busiest hour carries {w['peak_to_mean']:.2f} times the mean load" + src("workload.peak_to_mean")
+        + f"; {pct(v['workload.cacheable_prefix_share'])} of input tokens are a reusable prefix and "
+        f"{pct(v['workload.batchable_share'])} of requests can wait for a batch API.",
     ]
     if d.quality_basis == "floor":
         items.append(f"**Quality:** {pct(v['routing.hard_share'])} of requests are hard" + src("routing.hard_share")

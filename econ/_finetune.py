@@ -2,25 +2,31 @@
 
 A task sends a long prompt (instructions and examples, ``finetune.long_prompt_tokens``) with every request.
 Fine-tuning moves that knowledge into the weights and leaves a short prompt (``finetune.short_prompt_tokens``).
-Five arms, each costed per request and per month (claim 10 of the reference sheet is the headline case):
+Six arms, each costed per request and per month (claim 10 of the reference sheet is the headline case):
 
 ``long``
-    the long prompt on the closed API at list price;
+    the long prompt on the premium closed API at list price;
 ``cached``
     the same with the provider's prompt caching (the shared prefix, ``finetune.cached_prefix_tokens``, read from the cache
     at a hit rate derived from the request rate within the cache lifetime) and its batch discount;
+``managed_long``
+    the fine-tune's base model (``finetune.managed_base``: the managed open endpoint by default) with the long
+    prompt, at its list price: the same model as ``managed_ft`` before fine-tuning;
 ``managed_ft``
-    a fine-tuned model with the short prompt at a managed provider: training billed per token, data
-    preparation and evaluation hours, retraining every N months, serving at the base price plus a premium;
-``selfhost_ft``
-    a fine-tuned open model on the team's own GPUs: LoRA GPU-hours from training throughput, and a fleet
-    sized for the short prompt (fewer prefill tokens, more requests per second per replica);
+    that model fine-tuned, with the short prompt: training billed per token, data preparation and evaluation
+    hours, retraining every N months, serving at the base price plus a premium;
 ``selfhost_long``
-    (reference) the self-hosted base model with the long prompt, the baseline where no API is permitted.
+    the self-hosted open model with the long prompt: the same model as ``selfhost_ft`` before fine-tuning;
+``selfhost_ft``
+    that model fine-tuned (LoRA GPU-hours from training throughput) and served with the short prompt, on a fleet
+    sized for it (fewer prefill tokens, more requests per second per replica).
 
-Each arm can carry a quality difference (a share of requests redone at a cost). Monthly running costs come
-from the kit's cost model (`option_costs`) with the prompt length and prices of each arm, so engineering,
-evaluation, compliance and fleet sizing are counted the same way as everywhere else in the kit.
+A fine-tune's payback is measured against the same model with the long prompt (`SAME_MODEL`), so that it counts
+the fine-tune alone; the switch from the premium API to the open model is a saving of its own, and
+`finetune_decomposition` shows the two side by side. Each arm can carry a quality difference (a share of
+requests redone at a cost). Monthly running costs come from the kit's cost model (`option_costs`) with the prompt
+length and prices of each arm, so engineering, evaluation, compliance and fleet sizing are counted the same way
+as everywhere else in the kit.
 """
 
 from __future__ import annotations
@@ -38,13 +44,12 @@ from ._views import Markdown, pct, usd
 
 __all__ = [
     "ARMS",
+    "SAME_MODEL",
     "poisson_cache_hit_rate",
     "prompt_usd_per_request",
     "training_usd",
     "training_gpu_hours",
     "finetune_round_usd",
-    "prefill_decode_cost_ratio",
-    "prefill_scaled_requests_per_s",
     "redo_usd_per_month",
     "cumulative_cost_usd",
     "payback_months",
@@ -56,6 +61,8 @@ __all__ = [
     "finetune_view",
     "payback_table",
     "payback_view",
+    "finetune_decomposition",
+    "decomposition_view",
     "payback_sensitivity",
     "breakeven_redo_share",
     "winner_by_volume",
@@ -64,21 +71,25 @@ __all__ = [
     "claim10_case",
     "finetune_cumulative_chart",
     "finetune_cost_per_request_chart",
+    "finetune_decomposition_chart",
     "payback_sensitivity_chart",
     "finetune_volume_chart",
 ]
 
 ARMS = {
-    "long": "long prompt, list price",
-    "cached": "long prompt, cached",
+    "long": "premium API, long prompt",
+    "cached": "premium API, long prompt, cached",
+    "managed_long": "managed base, long prompt",
     "managed_ft": "fine-tuned, managed",
-    "selfhost_ft": "fine-tuned, self-hosted",
     "selfhost_long": "self-hosted base, long prompt",
+    "selfhost_ft": "fine-tuned, self-hosted",
 }
-"""Arm keys and display names. ``selfhost_long`` is the reference for the self-hosted fine-tune."""
-LONG_ARMS = ("long", "cached", "selfhost_long")
-FT_ARMS = ("managed_ft", "selfhost_ft")
-_COLORS = alt.Scale(domain=list(ARMS.values()), range=["#4c78a8", "#72b7b2", "#f58518", "#54a24b", "#b279a2"])
+"""Arm keys and display names."""
+SAME_MODEL = {"managed_ft": "managed_long", "selfhost_ft": "selfhost_long"}
+"""Each fine-tuned arm and the same model with the long prompt, the baseline of its payback."""
+PREMIUM_ARMS = ("long", "cached")
+FT_ARMS = tuple(SAME_MODEL)
+_COLORS = alt.Scale(domain=list(ARMS.values()), range=["#4c78a8", "#72b7b2", "#e45756", "#f58518", "#b279a2", "#54a24b"])
 
 
 def _a(x) -> np.ndarray:
@@ -141,8 +152,8 @@ def prompt_usd_per_request(
 ):
     """Token cost of one request with an optional cached prefix and batch discount [USD/request].
 
-    Arm 1 is this at list price (``cached_tokens=0``); arm 2 caches the shared prefix; arm 3 is the short
-    prompt at the fine-tuned model's prices.
+    The long-prompt arms are this at list price (``cached_tokens=0``); the cached arm caches the shared prefix;
+    the fine-tuned arms send the short prompt at the fine-tuned model's prices.
 
     Parameters
     ----------
@@ -272,71 +283,6 @@ def finetune_round_usd(compute_usd, hours, loaded_usd_per_hour):
     4627.8
     """
     return _a(compute_usd) + _a(hours) * _a(loaded_usd_per_hour)
-
-
-def prefill_decode_cost_ratio(prompt_a, output_a, output_tokens_per_s_a, prompt_b, output_b, output_tokens_per_s_b):
-    """GPU time of a prompt token relative to an output token, from two saturated-throughput measurements.
-
-    Parameters
-    ----------
-    prompt_a, output_a : array_like
-        Input and output lengths of the first measurement [tokens/request].
-    output_tokens_per_s_a : array_like
-        Its output throughput [tokens/s].
-    prompt_b, output_b, output_tokens_per_s_b : array_like
-        The same for the second shape.
-
-    Returns
-    -------
-    ndarray
-        ``r`` such that GPU time per request ∝ ``r × prompt + output`` fits both points [unitless].
-
-    Notes
-    -----
-    Requests per second are ``tokens_per_s / output``, so GPU seconds per request are ``output / tokens_per_s``.
-    Setting ``t = k (r P + O)`` for both shapes and dividing: ``(r P_b + O_b) / (r P_a + O_a) = t_b / t_a = q``
-    gives ``r = (q O_a - O_b) / (P_b - q P_a)``. The linear model holds between the measured shapes; at very
-    long contexts (20,000/2,000 in the same table) attention and KV-cache limits break it.
-
-    Examples
-    --------
-    TensorRT-LLM, Llama 3.1 8B FP8, one H100: 15,245 output tokens/s at 1000/1000, 3,559 at 5000/500:
-
-    >>> round(float(prefill_decode_cost_ratio(1000, 1000, 15_245, 5000, 500, 3_559)), 3)
-    0.574
-    """
-    q = (_a(output_b) / _a(output_tokens_per_s_b)) / (_a(output_a) / _a(output_tokens_per_s_a))
-    return (q * _a(output_a) - _a(output_b)) / (_a(prompt_b) - q * _a(prompt_a))
-
-
-def prefill_scaled_requests_per_s(requests_per_s_ref, prompt_tokens_ref, prompt_tokens, output_tokens, prefill_decode_cost_ratio):
-    """Requests per second of a replica at another prompt length, the answer length held [requests/s].
-
-    Parameters
-    ----------
-    requests_per_s_ref : array_like
-        Requests per second the replica serves at the reference prompt [requests/s].
-    prompt_tokens_ref, prompt_tokens : array_like
-        Reference and new prompt lengths [tokens/request].
-    output_tokens : array_like
-        Answer length [tokens/request].
-    prefill_decode_cost_ratio : array_like
-        GPU time of a prompt token over that of an output token [unitless] (see `prefill_decode_cost_ratio`).
-
-    Returns
-    -------
-    ndarray
-        ``requests_per_s_ref × (r P_ref + O) / (r P + O)`` [requests/s].
-
-    Examples
-    --------
-    Claim 10: 5,000 → 500 prompt tokens for a 200-token answer, r = 0.574, raises requests per second 6.3×:
-
-    >>> round(float(prefill_scaled_requests_per_s(1.0, 5000, 500, 200, 0.574)), 2)
-    6.3
-    """
-    r, o = _a(prefill_decode_cost_ratio), _a(output_tokens)
-    return _a(requests_per_s_ref) * (r * _a(prompt_tokens_ref) + o) / (r * _a(prompt_tokens) + o)
 
 
 def redo_usd_per_month(requests_per_month, redo_share, redo_usd_per_request):
@@ -493,15 +439,13 @@ def _components(option: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarra
     return usage, ops
 
 
-def finetune_arms(values: Mapping[str, Any], cache_hit_rate=None) -> dict[str, dict[str, Any]]:
+def finetune_arms(values: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """Monthly, upfront and retraining costs of every arm, vectorized over array-valued inputs.
 
     Parameters
     ----------
     values : mapping
         ``Scenario.values`` (``"section.key" -> value``); any number may be a numpy array (broadcast).
-    cache_hit_rate : array_like, optional
-        Overrides the hit rate derived by `poisson_cache_hit_rate` for the cached arm [fraction, 0-1].
 
     Returns
     -------
@@ -515,37 +459,39 @@ def finetune_arms(values: Mapping[str, Any], cache_hit_rate=None) -> dict[str, d
     Notes
     -----
     Caching serves the long prompt's shared prefix (``finetune.cached_prefix_tokens``, at most the whole
-    prompt); fine-tuning leaves ``finetune.short_prompt_tokens``. The two are separate assumptions, so a
-    fine-tune that removes less of the prompt does not change what the cache could serve. The self-hosted fleet is
-    sized for each prompt length by `option_costs` (the capacity model at that request shape).
+    prompt) at the hit rate of `poisson_cache_hit_rate`; fine-tuning leaves ``finetune.short_prompt_tokens``. The two
+    are separate assumptions, so a fine-tune that removes less of the prompt does not change what the cache could
+    serve. Each fine-tuned arm and its same-model long-prompt arm (`SAME_MODEL`) differ only in the prompt, the
+    fine-tuning costs, the serving premium (managed) and the redo share: the same option, prices, batch share (none)
+    and operations. The self-hosted fleet is sized for each prompt length by `option_costs` (the capacity model at
+    that request shape, `econ._fleet`).
     """
     v = dict(values)
     long_p, short_p = _a(v["finetune.long_prompt_tokens"]), _a(v["finetune.short_prompt_tokens"])
     if np.any(short_p > long_p):
         raise ValueError(f"finetune.short_prompt_tokens {v['finetune.short_prompt_tokens']!r} must not exceed "
                          f"finetune.long_prompt_tokens {v['finetune.long_prompt_tokens']!r}")
-    out_tokens = _a(v["workload.output_tokens_per_request"])
     requests_per_month = _a(v["workload.requests_per_day"]) * DAYS_PER_MONTH
     labour = v["engineering.loaded_usd_per_hour"]
     hit = poisson_cache_hit_rate(_a(v["workload.requests_per_day"]) / 86_400.0, v["finetune.cache_ttl_s"],
-                                 v["finetune.prefix_variants"]) if cache_hit_rate is None else _a(cache_hit_rate)
+                                 v["finetune.prefix_variants"])
     base = v["finetune.managed_base"]
     premium = 1 + _a(v["finetune.serving_premium"])
     no_cache = {"workload.cacheable_prefix_share": 0.0, "workload.batchable_share": 0.0}
 
-    def selfhost_at(prompt):  # the fleet is re-sized for this prompt by the capacity model (econ._fleet)
-        return {"workload.input_tokens_per_request": prompt, **no_cache}
+    def at(prompt, **more):  # the self-hosted fleet is re-sized for this prompt by the capacity model (econ._fleet)
+        return {"workload.input_tokens_per_request": prompt, **no_cache, **more}
 
     variants = {
-        "long": ("api", {"workload.input_tokens_per_request": long_p, **no_cache}),
+        "long": ("api", at(long_p)),
         "cached": ("api", {"workload.input_tokens_per_request": long_p,
                            "workload.cacheable_prefix_share": np.minimum(_a(v["finetune.cached_prefix_tokens"]), long_p) / long_p,
                            "api.cache_hit_rate": hit}),
-        "managed_ft": (base, {"workload.input_tokens_per_request": short_p, **no_cache,
-                              f"{base}.input_usd_per_mtok": _a(v[f"{base}.input_usd_per_mtok"]) * premium,
-                              f"{base}.output_usd_per_mtok": _a(v[f"{base}.output_usd_per_mtok"]) * premium}),
-        "selfhost_ft": ("selfhost", selfhost_at(short_p)),
-        "selfhost_long": ("selfhost", selfhost_at(long_p)),
+        "managed_long": (base, at(long_p)),
+        "managed_ft": (base, at(short_p, **{f"{base}.input_usd_per_mtok": _a(v[f"{base}.input_usd_per_mtok"]) * premium,
+                                            f"{base}.output_usd_per_mtok": _a(v[f"{base}.output_usd_per_mtok"]) * premium})),
+        "selfhost_long": ("selfhost", at(long_p)),
+        "selfhost_ft": ("selfhost", at(short_p)),
     }
     d_tokens = (v["finetune.dataset_tokens"], v["finetune.epochs"], v["finetune.eval_tokens"])
     first_hours = _a(v["finetune.data_prep_hours"]) + v["finetune.eval_hours_per_training"]
@@ -554,8 +500,9 @@ def finetune_arms(values: Mapping[str, Any], cache_hit_rate=None) -> dict[str, d
         "managed_ft": training_usd(*d_tokens, v["finetune.training_usd_per_mtok"]),
         "selfhost_ft": training_gpu_hours(*d_tokens, v["finetune.training_gpu_hours_per_mtok"]) * v["finetune.training_usd_per_gpu_hour"],
     }
-    redo_keys = {"long": "redo_share_long_prompt", "cached": "redo_share_cached", "managed_ft": "redo_share_managed_ft",
-                 "selfhost_ft": "redo_share_selfhost_ft", "selfhost_long": "redo_share_long_prompt"}
+    redo_keys = {"long": "redo_share_long_prompt", "cached": "redo_share_cached", "managed_long": "redo_share_long_prompt",
+                 "managed_ft": "redo_share_managed_ft", "selfhost_long": "redo_share_long_prompt",
+                 "selfhost_ft": "redo_share_selfhost_ft"}
     horizon, rate = v["horizon.months"], v["horizon.discount_rate_per_year"]
     every = _a(v["finetune.retrain_every_months"])
     arms: dict[str, dict[str, Any]] = {}
@@ -661,62 +608,124 @@ def finetune_view(table: pd.DataFrame, horizon_months: float | None = None) -> p
     return out.set_index("arm")
 
 
-def _baseline(arms: Mapping[str, Mapping[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
-    """Cheapest permitted long-prompt arm per element: (running cost, index into LONG_ARMS)."""
-    allowed = [a for a in LONG_ARMS if arms[a]["permitted"]]
-    if not allowed:
-        raise ValueError("no long-prompt arm is permitted (api and selfhost both have permitted: false)")
-    stack = np.stack(np.broadcast_arrays(*[_a(arms[a]["running_usd"]) for a in LONG_ARMS]))
-    mask = np.array([arms[a]["permitted"] for a in LONG_ARMS]).reshape((-1,) + (1,) * (stack.ndim - 1))
-    stack = np.where(mask, stack, np.inf)
-    idx = np.argmin(stack, axis=0)
-    return np.take_along_axis(stack, idx[None], 0)[0], idx
-
-
-def _payback(arms, ft: str, base_running) -> np.ndarray:
+def _payback(arms, ft: str, base_running=None) -> np.ndarray:
+    """Payback months of fine-tuned arm ``ft`` against its same-model long-prompt arm (or ``base_running``)."""
     r = arms[ft]
-    return payback_months(r["upfront_usd"], _a(base_running) - r["running_usd"], r["retrain_usd"], r["retrain_every_months"])
+    base = arms[SAME_MODEL[ft]]["running_usd"] if base_running is None else base_running
+    return payback_months(r["upfront_usd"], _a(base) - r["running_usd"], r["retrain_usd"], r["retrain_every_months"])
 
 
 def payback_table(scenario) -> pd.DataFrame:
-    """Payback and NPV of each permitted fine-tuned arm against each permitted long-prompt arm.
+    """Payback and NPV of each permitted fine-tuned arm against the same model with the long prompt.
 
-    Columns: ``finetuned``, ``against``, ``monthly_saving_usd``, ``upfront_usd``, ``retrain_usd``,
-    ``payback_months`` (inf: never), ``payback_requests``, ``npv_usd`` over the horizon, ``baseline``
-    (True for the cheapest permitted long-prompt arm, the one the conclusion uses).
+    The fine-tune alone: the fine-tuned arm and its baseline (`SAME_MODEL`) run the same model at the same prices,
+    so the saving is what the shorter prompt is worth, net of the serving premium and of redone requests. The
+    switch from the premium API to the open model is in `finetune_decomposition`.
+
+    Columns: ``finetuned``, ``against``, ``monthly_saving_usd`` (running cost saved [USD/month]), ``upfront_usd``,
+    ``retrain_usd`` [USD], ``payback_months`` (inf: never), ``payback_requests``, ``npv_usd`` over the horizon.
+
+    Examples
+    --------
+    >>> from econ import load_scenario, PARAMS_DIR
+    >>> t = payback_table(load_scenario(PARAMS_DIR / "enterprise_steady.yaml"))
+    >>> t[["finetuned", "against"]].to_numpy().tolist()
+    [['fine-tuned, managed', 'managed base, long prompt'], ['fine-tuned, self-hosted', 'self-hosted base, long prompt']]
     """
     f = finetune_from_scenario(scenario)
     arms, h, rate = f["arms"], f["horizon_months"], f["discount_rate_per_year"]
-    allowed = [a for a in LONG_ARMS if arms[a]["permitted"]]
-    best = min(allowed, key=lambda a: arms[a]["running_usd"]) if allowed else None
     rows = []
-    for ft in FT_ARMS:
-        if not arms[ft]["permitted"]:
-            continue
+    for ft, base in SAME_MODEL.items():
         r = arms[ft]
-        for base in allowed:
-            saving = arms[base]["running_usd"] - r["running_usd"]
-            months = float(_payback(arms, ft, arms[base]["running_usd"]))
-            rows.append({"finetuned": r["label"], "against": arms[base]["label"], "monthly_saving_usd": saving,
-                         "upfront_usd": r["upfront_usd"], "retrain_usd": r["retrain_usd"], "payback_months": months,
-                         "payback_requests": months * f["requests_per_month"],
-                         "npv_usd": float(npv_usd(r["upfront_usd"], saving, h, rate, r["retrain_usd"], r["retrain_every_months"])),
-                         "baseline": base == best})
+        if not r["permitted"]:
+            continue
+        saving = arms[base]["running_usd"] - r["running_usd"]
+        months = float(_payback(arms, ft))
+        rows.append({"finetuned": r["label"], "against": arms[base]["label"], "monthly_saving_usd": saving,
+                     "upfront_usd": r["upfront_usd"], "retrain_usd": r["retrain_usd"], "payback_months": months,
+                     "payback_requests": months * f["requests_per_month"],
+                     "npv_usd": float(npv_usd(r["upfront_usd"], saving, h, rate, r["retrain_usd"], r["retrain_every_months"]))})
     table = pd.DataFrame(rows, columns=["finetuned", "against", "monthly_saving_usd", "upfront_usd", "retrain_usd",
-                                        "payback_months", "payback_requests", "npv_usd", "baseline"])
+                                        "payback_months", "payback_requests", "npv_usd"])
     table.attrs["horizon_months"] = h
     return table
 
 
-def breakeven_redo_share(scenario, arm: str, against: str) -> float:
+def _premium_start(arms: Mapping[str, Mapping[str, Any]]) -> str:
+    """The premium-API long-prompt arm a team would run without fine-tuning: the cheaper of list price and cached
+    (among the permitted ones; both for reference when neither is)."""
+    allowed = [a for a in PREMIUM_ARMS if arms[a]["permitted"]] or list(PREMIUM_ARMS)
+    return min(allowed, key=lambda a: float(arms[a]["running_usd"]))
+
+
+def finetune_decomposition(scenario) -> pd.DataFrame:
+    """What moving from the premium API with the long prompt to each fine-tuned arm saves, in two parts.
+
+    Parameters
+    ----------
+    scenario : Scenario
+
+    Returns
+    -------
+    DataFrame
+        Three rows per fine-tuned arm: ``step`` ``"model switch"`` (the premium API's long prompt, the cheaper of
+        list price and cached, to the same open model as the fine-tune with the long prompt), ``"fine-tune"`` (that
+        model with the long prompt to the fine-tuned model with the short prompt) and ``"total"``. Columns
+        ``finetuned``, ``step``, ``from_arm``, ``to_arm`` (labels), ``from_usd``, ``to_usd`` (running cost
+        [USD/month]), ``saving_usd`` (running cost saved [USD/month]), ``net_saving_usd`` (the same on the monthly
+        equivalent, first training spread over the horizon and retraining over its interval [USD/month]) and
+        ``permitted`` (both ends permitted).
+
+    Notes
+    -----
+    With running costs P (premium), L (same model, long prompt) and F (fine-tuned), the model switch saves
+    ``P - L`` and the fine-tune ``L - F``; they add up to the total ``P - F`` whatever their signs. Only the
+    fine-tune's part pays back its training (`payback_table`); the model switch needs none.
+
+    Examples
+    --------
+    >>> from econ import load_scenario, PARAMS_DIR
+    >>> t = finetune_decomposition(load_scenario(PARAMS_DIR / "enterprise_steady.yaml"))
+    >>> list(t["step"][:3]), bool(abs(t["saving_usd"][0] + t["saving_usd"][1] - t["saving_usd"][2]) < 1e-6)
+    (['model switch', 'fine-tune', 'total'], True)
+    """
+    f = finetune_from_scenario(scenario)
+    arms = f["arms"]
+    start = _premium_start(arms)
+    rows = []
+    for ft, same in SAME_MODEL.items():
+        for step, a, b in (("model switch", start, same), ("fine-tune", same, ft), ("total", start, ft)):
+            rows.append({"finetuned": ARMS[ft], "step": step, "from_arm": ARMS[a], "to_arm": ARMS[b],
+                         "from_usd": arms[a]["running_usd"], "to_usd": arms[b]["running_usd"],
+                         "saving_usd": arms[a]["running_usd"] - arms[b]["running_usd"],
+                         "net_saving_usd": arms[a]["monthly_equivalent_usd"] - arms[b]["monthly_equivalent_usd"],
+                         "permitted": arms[a]["permitted"] and arms[b]["permitted"]})
+    return pd.DataFrame(rows)
+
+
+def decomposition_view(table: pd.DataFrame) -> pd.DataFrame:
+    """`finetune_decomposition` formatted for reading (money as dollars)."""
+    out = pd.DataFrame({"fine-tuned arm": table["finetuned"], "step": table["step"],
+                        "from": table["from_arm"], "to": table["to_arm"]})
+    out["running cost before"] = table["from_usd"].map(usd)
+    out["after"] = table["to_usd"].map(usd)
+    out["saves per month"] = table["saving_usd"].map(usd)
+    out["net of fine-tuning costs"] = table["net_saving_usd"].map(usd)
+    out["permitted"] = table["permitted"].map({True: "yes", False: "no (for reference)"})
+    return out.set_index(["fine-tuned arm", "step"])
+
+
+def breakeven_redo_share(scenario, arm: str, against: str | None = None) -> float:
     """Share of requests a fine-tuned arm may get wrong (redone at ``finetune.redo_usd_per_request``) and still
-    cost no more than ``against`` over the horizon, in present value [fraction; negative: not even at zero].
+    cost no more than ``against`` (default: the same model with the long prompt) over the horizon, in present
+    value [fraction; negative: not even at zero].
 
     Notes
     -----
     The present value is linear in the redo share s: ``PV(s) = PV(0) + s × requests/month ×
     redo_usd_per_request × a(H, i)``; solving ``PV_arm(s) = PV_against`` gives s.
     """
+    against = SAME_MODEL.get(arm) if against is None else against
     if arm not in FT_ARMS or against not in ARMS:
         raise ValueError(f"breakeven_redo_share: arm {arm!r} must be one of {FT_ARMS} and against {against!r} one of {tuple(ARMS)}")
     f = finetune_from_scenario(scenario)
@@ -744,35 +753,34 @@ def _count(x: float) -> str:
 def payback_view(table: pd.DataFrame, horizon_months: float | None = None) -> pd.DataFrame:
     """`payback_table` formatted for reading; the horizon is the table's own by default."""
     horizon_months = table.attrs.get("horizon_months", 24) if horizon_months is None else horizon_months
-    out = pd.DataFrame({"fine-tuned arm": table["finetuned"], "against": table["against"]})
+    out = pd.DataFrame({"fine-tuned arm": table["finetuned"], "against the same model": table["against"]})
     out["saves per month"] = table["monthly_saving_usd"].map(usd)
     out["first training"] = table["upfront_usd"].map(usd)
     out["pays back after"] = table["payback_months"].map(_months)
     out["requests to payback"] = table["payback_requests"].map(_count)
     out[f"NPV over {horizon_months:g} months"] = table["npv_usd"].map(usd)
-    out["cheapest long-prompt arm"] = table["baseline"].map({True: "yes", False: ""})
-    return out.set_index(["fine-tuned arm", "against"])
+    return out.set_index("fine-tuned arm")
 
 
 SENSITIVITY_FACTORS = {
     "context_reduction": "context reduction (share of the prompt removed by fine-tuning)",
-    "cache_hit_rate": "cache hit rate of the long prompt's prefix",
+    "requests_per_day": "daily volume (requests per day)",
     "retrain_every_months": "retraining interval (months)",
 }
 
 
 def payback_sensitivity(scenario, factor: str, grid=None) -> pd.DataFrame:
-    """Payback months of each permitted fine-tuned arm as one factor varies, the rest of the scenario held.
+    """Payback months of each permitted fine-tuned arm against the same model with the long prompt, as one factor
+    varies and the rest of the scenario is held.
 
     Parameters
     ----------
     scenario : Scenario
     factor : str
-        ``"context_reduction"`` (1 - short/long prompt; baseline: the cheapest permitted long-prompt arm),
-        ``"cache_hit_rate"`` (against the cached arm, or the cheapest permitted long-prompt arm when the API
-        is not permitted) or ``"retrain_every_months"``.
+        ``"context_reduction"`` (1 - short/long prompt), ``"requests_per_day"`` or ``"retrain_every_months"``.
     grid : array_like, optional
-        Values of the factor; a sensible range by default.
+        Values of the factor; by default 0 to 98 % of the prompt removed, a thirtieth to thirty times the
+        scenario's volume, or 1 to 24 months.
 
     Returns
     -------
@@ -783,26 +791,21 @@ def payback_sensitivity(scenario, factor: str, grid=None) -> pd.DataFrame:
     if factor not in SENSITIVITY_FACTORS:
         raise ValueError(f"payback_sensitivity: factor {factor!r} is not known; choose one of {', '.join(SENSITIVITY_FACTORS)}")
     v = dict(scenario.values)
-    long_p = float(v["finetune.long_prompt_tokens"])
-    hit = None
     if factor == "context_reduction":
+        long_p = float(v["finetune.long_prompt_tokens"])
         x = np.linspace(0.0, 0.98, 50) if grid is None else _a(grid)
         v["finetune.short_prompt_tokens"] = long_p * (1 - x)
         own = 1 - float(scenario["finetune.short_prompt_tokens"]) / long_p
-    elif factor == "cache_hit_rate":
-        x = np.linspace(0.0, 1.0, 51) if grid is None else _a(grid)
-        hit = x
-        own = float(finetune_from_scenario(scenario)["arms"]["cached"]["cache_hit_rate"])
+    elif factor == "requests_per_day":
+        own = float(scenario["workload.requests_per_day"])
+        x = np.geomspace(own / 30, own * 30, 61) if grid is None else _a(grid)
+        v["workload.requests_per_day"] = x
     else:
         x = np.linspace(1.0, 24.0, 47) if grid is None else _a(grid)
         v["finetune.retrain_every_months"] = x
         own = float(scenario["finetune.retrain_every_months"])
-    arms = finetune_arms(v, cache_hit_rate=hit)
-    if factor == "cache_hit_rate" and arms["cached"]["permitted"]:
-        base = np.broadcast_to(_a(arms["cached"]["running_usd"]), x.shape)
-    else:
-        base = _baseline(arms)[0]
-    frames = [pd.DataFrame({"factor": factor, "x": x, "arm": ARMS[ft], "payback_months": np.broadcast_to(_payback(arms, ft, base), x.shape),
+    arms = finetune_arms(v)
+    frames = [pd.DataFrame({"factor": factor, "x": x, "arm": ARMS[ft], "payback_months": np.broadcast_to(_payback(arms, ft), x.shape),
                             "scenario_x": own})
               for ft in FT_ARMS if arms[ft]["permitted"]]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["factor", "x", "arm", "payback_months", "scenario_x"])
@@ -851,9 +854,23 @@ def _round2(x: float) -> str:
     return f"{float(f'{x:.2g}'):,.0f}" if x >= 10 else f"{x:.2g}"
 
 
-def finetune_conclusion(scenario) -> Markdown:
-    """Which arm costs least over the horizon for the scenario, when fine-tuning pays back, and at what
-    daily volume the cheapest arm changes, every figure computed."""
+def _saves(x: float) -> str:
+    """"saves $X a month" or "costs $X a month more", never a negative saving."""
+    return f"saves {usd(x)} a month" if x >= 0.5 else (f"costs {usd(-x)} a month more" if x <= -0.5 else "saves nothing")
+
+
+def finetune_conclusion(scenario, decision=None) -> Markdown:
+    """Which arm costs least over the horizon, what the fine-tune alone saves and when it pays back (against the
+    same model with the long prompt), how much of the saving over the premium API is the model switch, and at what
+    daily volume the cheapest arm changes, every figure computed.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    decision : Decision, optional
+        The scenario's decision (`econ.decision`); when given, the conclusion says whether the open model meets the
+        scenario's quality floor, which the model switch's saving takes for granted.
+    """
     f = finetune_from_scenario(scenario)
     arms, h = f["arms"], f["horizon_months"]
     allowed = {a: r for a, r in arms.items() if r["permitted"]}
@@ -869,39 +886,59 @@ def finetune_conclusion(scenario) -> Markdown:
         lines[0] += "."
     forbidden = [ARMS[a] for a in arms if not arms[a]["permitted"]]
     if forbidden:
-        lines.append(f"Not permitted here (shown for reference only): {', '.join(forbidden)}.")
-    pay = payback_table(scenario)
-    key_of = {lab: k for k, lab in ARMS.items()}
-    for _, r in pay[pay["baseline"]].iterrows():
-        head = f"Against the cheapest long-prompt arm ({r['against']}), {r['finetuned']}"
-        if np.isfinite(r["payback_months"]):
-            lines.append(f"{head} pays back after {r['payback_months']:.1f} months ({_count(r['payback_requests'])} "
-                         f"requests); NPV over {h:g} months {usd(r['npv_usd'])}.")
-        else:
-            what = (f"it saves {usd(r['monthly_saving_usd'])} a month" if r["monthly_saving_usd"] > 0
-                    else f"it costs {usd(-r['monthly_saving_usd'])} a month more to run")
-            lines.append(f"{head} never pays back ({what}); NPV over {h:g} months {usd(r['npv_usd'])}.")
-        ft_key = key_of[r["finetuned"]]
-        ft_arm, base_arm = arms[ft_key], arms[key_of[r["against"]]]
-        if ft_arm["redo_usd"] > base_arm["redo_usd"]:
-            share = float(scenario[f"finetune.redo_share_{ft_key}"])
-            limit = breakeven_redo_share(scenario, ft_key, key_of[r["against"]])
-            lines.append(f"Redone requests ({pct(share)} of them) cost it {usd(ft_arm['redo_usd'] - base_arm['redo_usd'])} a month; "
-                         + (f"it costs less over {h:g} months only if it redoes fewer than {limit:.1%} of requests."
-                            if limit > 0 else f"even with none redone it would cost more over {h:g} months."))
+        lines.append(f"Not permitted here (shown for reference only): {'; '.join(forbidden)}.")
+    pay = payback_table(scenario).set_index("finetuned")
+    parts = []
+    for ft, same in SAME_MODEL.items():
+        if ARMS[ft] not in pay.index:
+            continue
+        r = pay.loc[ARMS[ft]]
+        text = (f"{ARMS[ft]} {_saves(r['monthly_saving_usd'])} against {ARMS[same]} "
+                f"({usd(arms[same]['running_usd'])} a month to run) and ")
+        text += (f"pays back after {r['payback_months']:.1f} months ({_count(r['payback_requests'])} requests)"
+                 if np.isfinite(r["payback_months"]) else "never pays back")
+        parts.append(text + f"; NPV over {h:g} months {usd(r['npv_usd'])}")
+        if arms[ft]["redo_usd"] > arms[same]["redo_usd"]:
+            share = float(scenario[f"finetune.redo_share_{ft}"])
+            limit = breakeven_redo_share(scenario, ft)
+            parts[-1] += (f" (redone requests, {pct(share)} of them, cost it {usd(arms[ft]['redo_usd'] - arms[same]['redo_usd'])} "
+                          "a month; " + (f"it costs less over {h:g} months only if it redoes fewer than {limit:.1%} of requests)"
+                                         if limit > 0 else f"even with none redone it would cost more over {h:g} months)"))
+    if parts:
+        lines.append("**The fine-tune alone**, against the same model with the long prompt: " + "; ".join(parts) + ".")
+    dec = finetune_decomposition(scenario)
+    start = dec["from_arm"].iloc[0]
+    split = []
+    for ft in FT_ARMS:
+        rows = dec[dec["finetuned"] == ARMS[ft]].set_index("step")
+        if not arms[ft]["permitted"]:
+            continue
+        split.append(f"to {ARMS[ft]} it {_saves(rows.loc['total', 'saving_usd'])}: the model switch "
+                     f"{_saves(rows.loc['model switch', 'saving_usd'])} and the fine-tune {_saves(rows.loc['fine-tune', 'saving_usd'])}")
+    if split:
+        ref = "" if dec["permitted"].iloc[0] else "; not permitted here, for reference"
+        lines.append(f"**The model switch is a saving of its own.** From the {start} ({usd(float(dec['from_usd'].iloc[0]))} a "
+                     f"month{ref}), " + "; ".join(split) + ".")
+    if decision is not None and decision.quality_basis == "floor":
+        o = decision.options["managed"]
+        if not o.meets_floor:
+            lines.append(f"These arms take the open model to answer as well as the premium one (no redone requests); the "
+                         f"scenario's quality data put it at {o.quality:.1%} acceptable answers against a floor of "
+                         f"{decision.quality_floor:.1%}, so the model switch's saving is not available at equal quality "
+                         "(the decision above), while the fine-tune's own saving compares the open model with itself.")
     segs = _segments(winner_by_volume(scenario))
     if len(segs) == 1:
         lines.append(f"{segs[0][0].capitalize()} stays cheapest from {_round2(segs[0][1])} to {_round2(segs[0][2])} requests a day.")
     else:
-        parts = []
+        seg_parts = []
         for i, (w, lo, hi) in enumerate(segs):
             if i == 0:
-                parts.append(f"**{w}** below about {_round2(hi)}")
+                seg_parts.append(f"**{w}** below about {_round2(hi)}")
             elif i == len(segs) - 1:
-                parts.append(f"**{w}** above about {_round2(lo)}")
+                seg_parts.append(f"**{w}** above about {_round2(lo)}")
             else:
-                parts.append(f"**{w}** from about {_round2(lo)} to {_round2(hi)}")
-        lines.append("With volume the cheapest arm changes: " + "; ".join(parts) + " requests a day "
+                seg_parts.append(f"**{w}** from about {_round2(lo)} to {_round2(hi)}")
+        lines.append("With volume the cheapest arm changes: " + "; ".join(seg_parts) + " requests a day "
                      f"(present value over {h:g} months, the rest of the scenario held).")
     return Markdown(" ".join(lines))
 
@@ -909,85 +946,123 @@ def finetune_conclusion(scenario) -> Markdown:
 # ------------------------------------------------------------------------------------- claim 10
 
 
-def claim10_figures(input_usd_per_mtok=3.0, output_usd_per_mtok=15.0, cache_read_usd_per_mtok=0.3,
-                    prefill_decode_cost_ratio=0.574, long_prompt_tokens=5000, short_prompt_tokens=500, output_tokens=200) -> dict:
-    """The arithmetic of claim 10 (5,000-token prompt cut to 500 for a 200-token answer) at given prices.
+def _shape_capacity(values: Mapping[str, Any], prompt_tokens: float, output_tokens: float, gpu=None, tensor_parallel=None):
+    """One replica's capacity (`econ.serving_capacity`) at a request shape, on the scenario's model, precision and
+    latency targets, on ``gpu`` × ``tensor_parallel`` (default: the cheapest fleet's at that shape)."""
+    from ._capacity import serving_capacity
+    from ._fleet import size_fleet
+
+    v = {**values, "workload.input_tokens_per_request": float(prompt_tokens),
+         "workload.output_tokens_per_request": float(output_tokens)}
+    if gpu is None:
+        fleet = size_fleet(v)
+        gpu, tensor_parallel = fleet["candidates"].gpu[int(fleet["candidate"])], int(fleet["tensor_parallel"])
+    kv = {} if v["selfhost.kv_precision"] is None else {"kv_precision": v["selfhost.kv_precision"]}
+    return serving_capacity(v["selfhost.model"], gpu, float(prompt_tokens), float(output_tokens), v["selfhost.precision"],
+                            tensor_parallel, v["selfhost.ttft_slo_s"], v["selfhost.tpot_slo_s"], **kv)
+
+
+def claim10_figures(values: Mapping[str, Any], long_prompt_tokens=5000, short_prompt_tokens=500, output_tokens=200) -> dict:
+    """The arithmetic of claim 10 (a 5,000-token prompt cut to 500 for a 200-token answer) on one model.
+
+    Parameters
+    ----------
+    values : mapping
+        ``Scenario.values``: the prices of the fine-tune's base model (``finetune.managed_base``'s section) and
+        the self-hosted model, precision, latency targets and fleet.
+    long_prompt_tokens, short_prompt_tokens, output_tokens : float
+        The claim's request shapes [tokens/request].
 
     Returns
     -------
     dict
+        ``input_usd_per_mtok``, ``output_usd_per_mtok``, ``cache_read_usd_per_mtok`` (the base model's prices);
         ``long_usd``, ``short_usd``, ``cached_usd`` (prefix long - short read from the cache on every request)
-        [USD/request]; ``saving_usd``, ``saving_share`` (short vs long), ``cached_saving_share``;
-        ``input_cut_share`` and ``token_cut_share`` (input, and input + output); ``throughput_ratio``
-        (requests per second per GPU, short over long, by `prefill_scaled_requests_per_s`).
+        [USD/request]; ``saving_usd``, ``saving_share`` (short against long, same model and prices),
+        ``cached_saving_share``; ``input_cut_share`` and ``token_cut_share`` (input, and input + output);
+        ``long_capacity``, ``short_capacity`` (`econ.Capacity` of one self-hosted replica at each shape, on the GPU
+        and tensor-parallel degree the cheapest fleet uses for the long prompt, at the scenario's latency targets);
+        ``throughput_ratio`` (requests per second per GPU, short over long).
 
     Examples
     --------
-    >>> c = claim10_figures()
-    >>> round(c["long_usd"], 4), round(c["short_usd"], 4), round(c["saving_share"], 3), round(c["throughput_ratio"], 2)
-    (0.018, 0.0045, 0.75, 6.3)
+    >>> from econ import load_scenario, PARAMS_DIR
+    >>> c = claim10_figures(load_scenario(PARAMS_DIR / "enterprise_steady.yaml").values)
+    >>> round(c["long_usd"], 6), round(c["short_usd"], 6), round(c["saving_share"], 3)   # 0.88 / 0.88 USD per Mtok
+    (0.004576, 0.000616, 0.865)
+    >>> c["throughput_ratio"] > 1
+    True
     """
-    long_usd = float(prompt_usd_per_request(long_prompt_tokens, output_tokens, input_usd_per_mtok, output_usd_per_mtok))
-    short_usd = float(prompt_usd_per_request(short_prompt_tokens, output_tokens, input_usd_per_mtok, output_usd_per_mtok))
-    cached_usd = float(prompt_usd_per_request(long_prompt_tokens, output_tokens, input_usd_per_mtok, output_usd_per_mtok,
-                                              long_prompt_tokens - short_prompt_tokens, 1.0, cache_read_usd_per_mtok, 0.0))
+    v = dict(values)
+    base = v["finetune.managed_base"]
+    p_in, p_out, p_read = (float(v[f"{base}.{k}_usd_per_mtok"]) for k in ("input", "output", "cache_read"))
+    L, S, O = float(long_prompt_tokens), float(short_prompt_tokens), float(output_tokens)
+    long_usd = float(prompt_usd_per_request(L, O, p_in, p_out))
+    short_usd = float(prompt_usd_per_request(S, O, p_in, p_out))
+    cached_usd = float(prompt_usd_per_request(L, O, p_in, p_out, L - S, 1.0, p_read, 0.0))
+    cap_long = _shape_capacity(v, L, O)
+    cap_short = _shape_capacity(v, S, O, cap_long.gpu, cap_long.gpus)
     return {
+        "input_usd_per_mtok": p_in, "output_usd_per_mtok": p_out, "cache_read_usd_per_mtok": p_read,
         "long_usd": long_usd, "short_usd": short_usd, "cached_usd": cached_usd,
         "saving_usd": long_usd - short_usd, "saving_share": 1 - short_usd / long_usd,
         "cached_saving_share": 1 - cached_usd / long_usd,
-        "input_cut_share": 1 - short_prompt_tokens / long_prompt_tokens,
-        "token_cut_share": 1 - (short_prompt_tokens + output_tokens) / (long_prompt_tokens + output_tokens),
-        "throughput_ratio": float(prefill_scaled_requests_per_s(1.0, long_prompt_tokens, short_prompt_tokens, output_tokens,
-                                                                prefill_decode_cost_ratio)),
+        "input_cut_share": 1 - S / L, "token_cut_share": 1 - (S + O) / (L + O),
+        "long_capacity": cap_long, "short_capacity": cap_short,
+        "throughput_ratio": cap_short.requests_per_s / cap_long.requests_per_s if cap_long.requests_per_s > 0 else np.inf,
     }
 
 
-def claim10_case(scenario=None) -> Markdown:
-    """Claim 10 reproduced with its arithmetic: token cost per request, the caching alternative, and the
-    requests per second one GPU serves, at the scenario's closed-API list price (Claude Sonnet 4.5's
-    3 / 15 / 0.30 USD per million input / output / cache-read tokens without a scenario).
+CLAIM10_SHAPE = (5000, 500, 200)
+"""Claim 10's long prompt, short prompt and answer [tokens/request] (docs/claims.md)."""
 
-    Examples
-    --------
-    >>> print(claim10_case().splitlines()[2])
-    - 5,000-token prompt: 5,000 × $3.00/M + 200 × $15.00/M = $0.0150 + $0.0030 = **$0.0180** per request.
-    """
-    if scenario is None:
-        p_in, p_out, p_read, r, where = 3.0, 15.0, 0.3, 0.574, "Claude Sonnet 4.5 list prices"
-        note = ""
-    else:
-        v = scenario.values
-        p_in, p_out, p_read = (float(v[f"api.{k}_usd_per_mtok"]) for k in ("input", "output", "cache_read"))
-        r = float(v["finetune.prefill_decode_cost_ratio"])
-        where = f"the scenario's closed-API list prices ({v['api.provider']}/{v['api.model']})"
-        note = "" if v["api.permitted"] else " The closed API is not permitted in this scenario: its prices serve the arithmetic only."
-    c = claim10_figures(p_in, p_out, p_read, r)
-    L, S, O = 5000, 500, 200
+
+def claim10_case(scenario) -> Markdown:
+    """Claim 10 reproduced with its arithmetic on one model: token cost per request before and after at the
+    fine-tune's base model prices, the caching alternative, and the requests per second one GPU serves at each
+    prompt length (the capacity model, on the scenario's self-hosted model and GPU)."""
+    from ._capacity import model_spec
+
+    v = scenario.values
+    base = v["finetune.managed_base"]
+    L, S, O = CLAIM10_SHAPE
+    c = claim10_figures(v, L, S, O)
+    p_in, p_out, p_read = c["input_usd_per_mtok"], c["output_usd_per_mtok"], c["cache_read_usd_per_mtok"]
+    note = "" if v[f"{base}.permitted"] else f" ({base}.permitted is false in this scenario: its prices serve the arithmetic only.)"
 
     def line(prompt, total):
         return (f"{prompt:,} × ${p_in:.2f}/M + {O} × ${p_out:.2f}/M = {usd(prompt * p_in / 1e6)} + {usd(O * p_out / 1e6)} "
                 f"= **{usd(total)}** per request")
 
-    gpu_long, gpu_short = r * L + O, r * S + O
+    lo, sh = c["long_capacity"], c["short_capacity"]
+    cached = (f"- The same {L - S:,}-token prefix from the provider's cache instead (every request a hit at ${p_read:.2f}/M): "
+              f"{S:,} × ${p_in:.2f}/M + {L - S:,} × ${p_read:.2f}/M + {O} × ${p_out:.2f}/M = **{usd(c['cached_usd'])}**, "
+              f"{pct(c['cached_saving_share'])} less than the long prompt with no training."
+              if p_read < p_in else
+              f"- Prompt caching is no alternative here: the provider bills cached prompt tokens at the input price "
+              f"(${p_read:.2f}/M).")
+    per_gpu = lambda cap: cap.requests_per_s / cap.gpus  # noqa: E731
+    holds = c["saving_share"] > 0 and c["throughput_ratio"] > 1
     return Markdown("\n".join([
-        f"Claim 10: a 5,000-token prompt cut to 500 by fine-tuning, for a 200-token answer, at {where}.{note}",
+        f"Claim 10: a {L:,}-token prompt cut to {S:,} by fine-tuning, for a {O:,}-token answer, on one model: the "
+        f"fine-tune's base, {v[f'{base}.provider']}/{v[f'{base}.model']} at its list prices.{note}",
         "",
-        f"- 5,000-token prompt: {line(L, c['long_usd'])}.",
-        f"- 500-token prompt: {line(S, c['short_usd'])}; saving {usd(c['saving_usd'])} per request, "
-        f"**{pct(c['saving_share'])}**, at the same price per token.",
-        f"- Input tokens fall {pct(c['input_cut_share'])}, all tokens {pct(c['token_cut_share'])} (5,200 → 700); the cost "
-        f"falls less than 90 % because the answer is not shortened.",
-        f"- The same 4,500-token prefix from the provider's cache instead (every request a hit at ${p_read:.2f}/M): "
-        f"500 × ${p_in:.2f}/M + 4,500 × ${p_read:.2f}/M + 200 × ${p_out:.2f}/M = **{usd(c['cached_usd'])}**, "
-        f"{pct(c['cached_saving_share'])} less than the long prompt with no training at all.",
-        f"- Requests per second on one GPU: GPU time per request ∝ {r:.3g} × prompt + answer "
-        f"(a prompt token costs {r:.3g} of an output token, fitted to TensorRT-LLM's Llama 3.1 8B H100 runs), "
-        f"so {r:.3g} × 5,000 + 200 = {gpu_long:,.0f} against {r:.3g} × 500 + 200 = {gpu_short:,.0f}: "
-        f"**{c['throughput_ratio']:.1f}×** the requests per second per GPU.",
+        f"- {L:,}-token prompt: {line(L, c['long_usd'])}.",
+        f"- {S:,}-token prompt: {line(S, c['short_usd'])}; saving {usd(c['saving_usd'])} per request, "
+        f"**{pct(c['saving_share'])}**, at the same model and price per token.",
+        f"- Input tokens fall {pct(c['input_cut_share'])}, all tokens {pct(c['token_cut_share'])} ({L + O:,} → {S + O:,}); "
+        f"the cost falls {pct(c['saving_share'])}, not {pct(c['input_cut_share'])}, because the answer is not shortened.",
+        cached,
+        f"- Requests per second on one GPU: the capacity model serves {model_spec(v['selfhost.model'])['name']} at "
+        f"{str(v['selfhost.precision']).upper()} on {lo.gpus}× {lo.gpu} within the scenario's latency targets at "
+        f"{per_gpu(lo):,.2f} requests/s per GPU with the {L:,}-token prompt (batch {lo.batch}, limited by the {lo.limited_by}) "
+        f"and {per_gpu(sh):,.2f} with the {S:,}-token one (batch {sh.batch}, limited by the {sh.limited_by}): "
+        f"**{c['throughput_ratio']:.1f}×**.",
         "",
-        "The claim holds in direction: the shorter prompt cuts the token bill by about three quarters and multiplies what one "
-        "GPU serves. Prompt caching captures most of the token saving without training, so fine-tuning has to beat the "
-        "cached arm, not the list price, to pay back.",
+        ("The claim holds on one model: the shorter prompt cuts the token bill and multiplies what one GPU serves. "
+         if holds else "The claim does not hold here: the shorter prompt does not both cut the bill and raise what a GPU serves. ")
+        + "Whether fine-tuning pays for itself depends on the training and retraining costs against that saving "
+        "(`payback_table`), not on the move from the premium API to the open model, which is a saving of its own.",
     ]))
 
 
@@ -1010,7 +1085,7 @@ def _cumulative_frame(scenario) -> tuple[pd.DataFrame, pd.DataFrame]:
         cost = cumulative_cost_usd(months, r["upfront_usd"], r["running_usd"], r["retrain_usd"], r["retrain_every_months"])
         rows.append(pd.DataFrame({"months": months, "requests": months * rpm, "cumulative_usd": cost, "arm": r["label"]}))
     pay = payback_table(scenario)
-    pay = pay[pay["baseline"] & np.isfinite(pay["payback_months"]) & (pay["payback_months"] <= h)]
+    pay = pay[np.isfinite(pay["payback_months"]) & (pay["payback_months"] <= h)]
     marks = []
     for _, p in pay.iterrows():
         key = next(k for k, lab in ARMS.items() if lab == p["finetuned"])
@@ -1024,7 +1099,7 @@ def _cumulative_frame(scenario) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def finetune_cumulative_chart(scenario) -> alt.Chart:
     """Cumulative cost of every permitted arm against cumulative requests over the horizon, with the payback
-    points of the fine-tuned arms against the cheapest long-prompt arm (steps: retrainings)."""
+    point of each fine-tuned arm against the same model with the long prompt (steps: retrainings)."""
     data, marks = _cumulative_frame(scenario)
     tip = [alt.Tooltip("arm:N"), alt.Tooltip("months:Q", format=".1f"), alt.Tooltip("requests:Q", format=",.3~s"),
            alt.Tooltip("cumulative_usd:Q", format="$,.0f", title="cumulative cost (USD)")]
@@ -1064,22 +1139,24 @@ def finetune_cost_per_request_chart(table: pd.DataFrame, horizon_months: float |
 
 
 def payback_sensitivity_chart(scenario, factor: str) -> alt.Chart:
-    """Payback months against one factor (see `payback_sensitivity`); gaps where fine-tuning never pays back,
-    a dashed line at the scenario's own value and a dotted one at the horizon."""
+    """Payback months against one factor, against the same model with the long prompt (see `payback_sensitivity`);
+    gaps where fine-tuning never pays back, a dashed line at the scenario's own value and a dotted one at the
+    horizon."""
     data = payback_sensitivity(scenario, factor)
     h = float(scenario["horizon.months"])
     data = data.assign(payback_months=data["payback_months"].where(np.isfinite(data["payback_months"]) & (data["payback_months"] <= 4 * h)))
-    pct_axis = factor != "retrain_every_months"
-    x = alt.X("x:Q", title=SENSITIVITY_FACTORS[factor], axis=alt.Axis(format="%" if pct_axis else "~g"))
+    fmt = {"context_reduction": ("%", ".0%"), "requests_per_day": ("~s", ",.3~s"), "retrain_every_months": ("~g", ".1f")}[factor]
+    scale = alt.Scale(type="log") if factor == "requests_per_day" else alt.Scale()
+    x = alt.X("x:Q", title=SENSITIVITY_FACTORS[factor], axis=alt.Axis(format=fmt[0]), scale=scale)
     lines = alt.Chart(data.dropna(subset=["payback_months"])).mark_line(point=False).encode(
         x=x, y=alt.Y("payback_months:Q", title="payback (months)"),
         color=alt.Color("arm:N", scale=_COLORS, title=None),
-        tooltip=[alt.Tooltip("arm:N"), alt.Tooltip("x:Q", format=".0%" if pct_axis else ".1f", title="value"),
+        tooltip=[alt.Tooltip("arm:N"), alt.Tooltip("x:Q", format=fmt[1], title="value"),
                  alt.Tooltip("payback_months:Q", format=".1f", title="payback (months)")],
     )
     own = float(data["scenario_x"].iloc[0]) if len(data) else 0.0
     rule = alt.Chart(pd.DataFrame({"x": [own], "label": ["this scenario"]})).mark_rule(strokeDash=[4, 3], color="gray").encode(
-        x="x:Q", tooltip=[alt.Tooltip("label:N"), alt.Tooltip("x:Q", format=".2f")])
+        x="x:Q", tooltip=[alt.Tooltip("label:N"), alt.Tooltip("x:Q", format=fmt[1])])
     horizon = alt.Chart(pd.DataFrame({"y": [h], "label": ["horizon"]})).mark_rule(strokeDash=[1, 3], color="gray").encode(
         y="y:Q", tooltip=[alt.Tooltip("label:N"), alt.Tooltip("y:Q", title="months")])
     layers = [lines, rule, horizon] if data["payback_months"].notna().any() else [rule, horizon]
@@ -1090,6 +1167,33 @@ def payback_sensitivity_chart(scenario, factor: str) -> alt.Chart:
         layers.append(note)
     return alt.layer(*layers).properties(title=f"Payback against {SENSITIVITY_FACTORS[factor].split(' (')[0]}",
                                          width=560, height=240)
+
+
+def finetune_decomposition_chart(table: pd.DataFrame) -> alt.Chart:
+    """Waterfall of `finetune_decomposition`: for each fine-tuned arm, the premium API's running cost, the model
+    switch, the fine-tune and what is left, in USD a month (a step that costs more than it saves is red)."""
+    rows = []
+    for ft, g in table.groupby("finetuned", sort=False):
+        g = g.set_index("step")
+        total, switch, tune = g.loc["total"], g.loc["model switch"], g.loc["fine-tune"]
+        ref = "" if total["permitted"] else " (for reference)"
+        bars = [(f"{total['from_arm']}{ref}", 0.0, total["from_usd"], "running cost"),
+                ("model switch", switch["from_usd"], switch["to_usd"], "saving" if switch["saving_usd"] >= 0 else "extra cost"),
+                ("the fine-tune", tune["from_usd"], tune["to_usd"], "saving" if tune["saving_usd"] >= 0 else "extra cost"),
+                (total["to_arm"], 0.0, total["to_usd"], "running cost")]
+        for i, (label, a, b, kind) in enumerate(bars):
+            rows.append({"route": ft, "rank": i, "bar": label, "from_usd": a, "to_usd": b, "kind": kind,
+                         "change_usd": b - a if kind != "running cost" else b})
+    data = pd.DataFrame(rows)
+    return alt.Chart(data).mark_bar().encode(
+        y=alt.Y("bar:N", title=None, sort=alt.EncodingSortField("rank"), axis=alt.Axis(labelLimit=320)),
+        x=alt.X("from_usd:Q", title="running cost (USD a month)", axis=alt.Axis(format="$~s")), x2="to_usd:Q",
+        color=alt.Color("kind:N", title=None, scale=alt.Scale(domain=["running cost", "saving", "extra cost"],
+                                                               range=["#9d9d9d", "#54a24b", "#e45756"])),
+        row=alt.Row("route:N", title=None, sort=list(dict.fromkeys(data["route"]))),
+        tooltip=[alt.Tooltip("route:N", title="to"), alt.Tooltip("bar:N", title="step"),
+                 alt.Tooltip("change_usd:Q", format="$,.0f", title="USD a month")],
+    ).properties(width=480, height=110, title="The model switch and the fine-tune, each its own saving").resolve_scale(y="independent")
 
 
 def finetune_volume_chart(scenario) -> alt.Chart:

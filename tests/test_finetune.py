@@ -4,6 +4,7 @@ import math
 
 import altair as alt
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -28,16 +29,21 @@ def regulated():
 # ------------------------------------------------------------------ per-request cost and claim 10
 
 
-def test_claim10_per_request_savings_by_hand():
-    # Claim 10 at 3 / 15 USD per million input / output tokens (Claude Sonnet 4.5 list price):
-    # long:  5,000 × 3 / 1e6 + 200 × 15 / 1e6 = 0.0150 + 0.0030 = 0.0180 USD
-    # short:   500 × 3 / 1e6 + 200 × 15 / 1e6 = 0.0015 + 0.0030 = 0.0045 USD
-    # saving 0.0135 USD = 75 % (not 90 %: the 200-token answer is not shortened)
-    long_usd = ft.prompt_usd_per_request(5000, 200, 3.0, 15.0)
-    short_usd = ft.prompt_usd_per_request(500, 200, 3.0, 15.0)
-    assert long_usd == pytest.approx(0.018, rel=1e-12)
-    assert short_usd == pytest.approx(0.0045, rel=1e-12)
-    c = ft.claim10_figures(3.0, 15.0, 0.3)
+def test_claim10_per_request_savings_by_hand(enterprise):
+    # Claim 10 on the fine-tune's base model, Llama 3.3 70B at Together, 0.88 / 0.88 USD per million tokens:
+    # long:  (5,000 + 200) × 0.88 / 1e6 = 0.004576 USD;  short: (500 + 200) × 0.88 / 1e6 = 0.000616 USD
+    # saving 1 - 700 / 5,200 = 86.5 % (one price for input and output: the token cut itself)
+    c = ft.claim10_figures(enterprise.values)
+    assert c["long_usd"] == pytest.approx(0.004576, rel=1e-12)
+    assert c["short_usd"] == pytest.approx(0.000616, rel=1e-12)
+    assert c["saving_share"] == pytest.approx(1 - 700 / 5200, rel=1e-12)
+    assert c["cached_saving_share"] == pytest.approx(0.0, abs=1e-12)  # Together bills cache reads at the input price
+    # the same model at 3 / 15 / 0.30 USD per million (Claude Sonnet 4.5's list prices, had it a fine-tune):
+    # long 5,000 × 3 + 200 × 15 = 18,000 micro-USD; short 500 × 3 + 200 × 15 = 4,500: saving 13,500 = 75 %
+    priced = enterprise.replace({"managed.input_usd_per_mtok": 3.0, "managed.output_usd_per_mtok": 15.0,
+                                 "managed.cache_read_usd_per_mtok": 0.3})
+    c = ft.claim10_figures(priced.values)
+    assert c["long_usd"] == pytest.approx(0.018, rel=1e-12) and c["short_usd"] == pytest.approx(0.0045, rel=1e-12)
     assert c["saving_usd"] == pytest.approx(0.0135, rel=1e-12)
     assert c["saving_share"] == pytest.approx(0.75, rel=1e-12)
     assert c["input_cut_share"] == pytest.approx(0.9)
@@ -47,10 +53,16 @@ def test_claim10_per_request_savings_by_hand():
     assert c["cached_saving_share"] == pytest.approx(1 - 5.85 / 18, rel=1e-12)
 
 
-def test_claim10_throughput_ratio_by_hand():
-    # GPU time per request ∝ r × prompt + answer, r = 0.574:
-    # (0.574 × 5,000 + 200) / (0.574 × 500 + 200) = 3,070 / 487 = 6.3039...
-    assert ft.claim10_figures()["throughput_ratio"] == pytest.approx(3070 / 487, rel=1e-12)
+def test_claim10_throughput_is_the_capacity_models_on_one_gpu(enterprise):
+    c = ft.claim10_figures(enterprise.values)
+    lo, sh = c["long_capacity"], c["short_capacity"]
+    assert (lo.gpu, lo.gpus) == (sh.gpu, sh.gpus)  # one GPU type and degree for both prompts
+    assert (lo.input_tokens, sh.input_tokens, lo.output_tokens) == (5000, 500, 200)
+    assert c["throughput_ratio"] == pytest.approx(sh.requests_per_s / lo.requests_per_s, rel=1e-12)
+    assert c["throughput_ratio"] > 1
+    # the same prompt before and after: nothing changes
+    same = ft.claim10_figures(enterprise.values, 500, 500, 200)
+    assert same["throughput_ratio"] == pytest.approx(1.0) and same["saving_share"] == 0.0
 
 
 def test_cached_prompt_with_misses_and_batch_by_hand():
@@ -73,11 +85,13 @@ def test_cached_tokens_beyond_the_prompt_are_rejected():
         ft.prompt_usd_per_request(500, 200, 3.0, 15.0, cached_tokens=600)
 
 
-def test_claim10_case_shows_the_arithmetic(regulated):
-    text = ft.claim10_case()
-    assert "5,000 × $3.00/M + 200 × $15.00/M = $0.0150 + $0.0030 = **$0.0180**" in text
-    assert "**75%**" in text and "**6.3×**" in text
-    assert "not permitted" in ft.claim10_case(regulated)
+def test_claim10_case_shows_the_arithmetic(enterprise):
+    text = ft.claim10_case(enterprise)
+    assert "5,000 × $0.88/M + 200 × $0.88/M = $0.0044 + $0.0002 = **$0.0046**" in text
+    assert "**87%**" in text and "at the same model" in text
+    ratio = ft.claim10_figures(enterprise.values)["throughput_ratio"]
+    assert f"**{ratio:.1f}×**" in text
+    assert "managed.permitted is false" in ft.claim10_case(enterprise.replace({"managed.permitted": False}))
 
 
 # ------------------------------------------------------------------ cache hit rate
@@ -119,25 +133,6 @@ def test_training_bill_and_gpu_hours_by_hand():
     assert ft.training_gpu_hours(2e6, 3, 6e5, 8 / (3497 * 3600 / 1e6)) == pytest.approx(6.6 * 8 / 12.5892, rel=1e-9)
     # one round: 19.80 + (80 + 16) h × 48 USD/h = 4,627.80
     assert ft.finetune_round_usd(19.8, 96, 48) == pytest.approx(4627.8)
-
-
-def test_prefill_ratio_fitted_to_tensorrt_llm():
-    # figures.md, Llama 3.1 8B FP8, one H100: 1000/1000 → 15,245 tok/s, 5000/500 → 3,559 tok/s.
-    # seconds per request: 1000/15,245 = 0.065595, 500/3,559 = 0.140489; q = 2.14177
-    # (5000 r + 500) = q (1000 r + 1000) → r = (1000 q - 500) / (5000 - 1000 q) = 0.5744
-    q = (500 / 3559) / (1000 / 15245)
-    r = ft.prefill_decode_cost_ratio(1000, 1000, 15245, 5000, 500, 3559)
-    assert r == pytest.approx((1000 * q - 500) / (5000 - 1000 * q), rel=1e-12)
-    assert r == pytest.approx(0.574, abs=5e-4)
-    # same prompt, same answer: the throughput is unchanged
-    assert ft.prefill_scaled_requests_per_s(15.245, 1000, 1000, 1000, r) == pytest.approx(15.245)
-
-
-def test_prefill_scaling_reproduces_the_second_measurement():
-    # a replica at 1000/1000 (15.245 req/s), moved to 5000/500 with the fitted r, serves 3,559 / 500 req/s;
-    # the helper holds the answer length, so compare in GPU-seconds: (r·5000 + 500) / (r·1000 + 1000) = q
-    r = float(ft.prefill_decode_cost_ratio(1000, 1000, 15245, 5000, 500, 3559))
-    assert (r * 5000 + 500) / (r * 1000 + 1000) == pytest.approx((500 / 3559) / (1000 / 15245), rel=1e-9)
 
 
 def test_shorter_prompt_shrinks_or_keeps_the_fleet(enterprise):
@@ -236,7 +231,7 @@ def test_npv_falls_with_the_discount_rate_for_positive_savings(u, d, h, a):
 
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
-def test_every_scenario_has_five_arms_and_consistent_totals(name):
+def test_every_scenario_has_six_arms_and_consistent_totals(name):
     f = ft.finetune_from_scenario(econ.load_scenario(SCENARIOS[name]))
     assert list(f["arms"]) == list(ft.ARMS)
     for key, r in f["arms"].items():
@@ -249,9 +244,11 @@ def test_regulated_scenario_marks_api_arms_not_permitted(regulated):
     arms = ft.finetune_from_scenario(regulated)["arms"]
     assert [a for a, r in arms.items() if not r["permitted"]] == ["long", "cached"]
     pay = ft.payback_table(regulated)
-    assert set(pay["against"]) == {ft.ARMS["selfhost_long"]}
-    assert "Not permitted here" in ft.finetune_conclusion(regulated)
-    assert set(ft.winner_by_volume(regulated)["arm"]) <= {ft.ARMS[a] for a in ("managed_ft", "selfhost_ft", "selfhost_long")}
+    assert list(pay["against"]) == [ft.ARMS["managed_long"], ft.ARMS["selfhost_long"]]
+    text = ft.finetune_conclusion(regulated)
+    assert "Not permitted here" in text and "not permitted here, for reference" in text
+    assert "$-" not in text and "−$0 " not in text  # no negative or signed-zero savings in words
+    assert set(ft.winner_by_volume(regulated)["arm"]) <= {ft.ARMS[a] for a in ("managed_long", "managed_ft", "selfhost_ft", "selfhost_long")}
 
 
 def test_enterprise_arms_by_hand(enterprise):
@@ -271,6 +268,61 @@ def test_enterprise_arms_by_hand(enterprise):
     # first training: 19.80 USD + (80 + 16) h × 75 USD/h = 7,219.80; retraining: 19.80 + (16 + 16) × 75 = 2,419.80
     assert a["managed_ft"]["upfront_usd"] == pytest.approx(7219.8)
     assert a["managed_ft"]["retrain_usd"] == pytest.approx(2419.8)
+    # the same model with the long prompt: (5,000 + 300) × 0.88 / 1e6 = 0.004664 USD/request → 8,511.80 a month
+    assert a["managed_long"]["usage_usd"] == pytest.approx(0.004664 * n)
+    assert a["managed_long"]["upfront_usd"] == 0 and a["managed_long"]["redo_usd"] == 0
+
+
+def test_payback_against_the_same_model_by_hand(enterprise):
+    # 1,825,000 requests a month; operations of the managed endpoint (6 + 6) h × 75 USD/h = 900 a month.
+    # managed base, long prompt: 8,511.80 + 900 = 9,411.80; fine-tuned: (500 + 300) × 0.88 / 1e6 × n = 1,284.80 + 900
+    # = 2,184.80. The fine-tune alone saves 9,411.80 - 2,184.80 = 7,227.00 a month (not the 10,487.58 it saves
+    # against cached Claude Sonnet, 12,672.38: that includes the model switch, 3,260.58).
+    # Payback: 7,219.80 / 7,227.00 = 0.999 months, before the first retraining at 6 months.
+    pay = ft.payback_table(enterprise).set_index("finetuned").loc[ft.ARMS["managed_ft"]]
+    assert pay["against"] == ft.ARMS["managed_long"]
+    assert pay["monthly_saving_usd"] == pytest.approx(7227.0)
+    assert pay["payback_months"] == pytest.approx(7219.8 / 7227.0)
+    # NPV over 36 months at 7 % a year: 7,227 × a(36, i) - 7,219.80 - 2,419.80 × (v^6 + ... + v^30)
+    i = 1.07 ** (1 / 12) - 1
+    npv = 7227.0 * (1 - (1 + i) ** -36) / i - 7219.8 - sum(2419.8 / (1 + i) ** m for m in (6, 12, 18, 24, 30))
+    assert pay["npv_usd"] == pytest.approx(npv, rel=1e-9)
+    dec = ft.finetune_decomposition(enterprise)
+    dec = dec[dec["finetuned"] == ft.ARMS["managed_ft"]].set_index("step")
+    # premium API with the long prompt, cached: (500 × 3 + 4,500 × 0.30 + 300 × 15) / 1e6 × 0.9 (20 % batched at half
+    # price) = 0.006615 USD/request → 12,072.38 + 600 (4 + 4 h × 75) = 12,672.38 a month
+    assert dec.loc["model switch", "from_arm"] == ft.ARMS["cached"]
+    assert dec.loc["model switch", "saving_usd"] == pytest.approx(0.006615 * 1_825_000 + 600 - 9411.8, rel=1e-9)
+    assert dec.loc["fine-tune", "saving_usd"] == pytest.approx(7227.0)
+    assert dec.loc["total", "saving_usd"] == pytest.approx(0.006615 * 1_825_000 + 600 - 2184.8, rel=1e-9)
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_decomposition_parts_sum_to_the_total(name):
+    sc = econ.load_scenario(SCENARIOS[name])
+    dec = ft.finetune_decomposition(sc)
+    pay = ft.payback_table(sc).set_index("finetuned")
+    for arm, g in dec.groupby("finetuned"):
+        g = g.set_index("step")
+        for col in ("saving_usd", "net_saving_usd"):
+            assert g.loc["model switch", col] + g.loc["fine-tune", col] == pytest.approx(g.loc["total", col], abs=1e-6)
+        assert g.loc["model switch", "to_arm"] == g.loc["fine-tune", "from_arm"]  # the same model, long prompt
+        if arm in pay.index:  # the payback is the fine-tune's step alone
+            assert pay.loc[arm, "monthly_saving_usd"] == pytest.approx(g.loc["fine-tune", "saving_usd"])
+
+
+@settings(max_examples=20, deadline=None)
+@given(p_in=st.floats(0.1, 80), p_out=st.floats(0.1, 200), factor=st.floats(0.2, 1.5))
+def test_the_fine_tunes_payback_ignores_the_premium_apis_prices(enterprise, p_in, p_out, factor):
+    # the premium API only moves the model switch: the fine-tune's payback and NPV stay where they are
+    before = ft.payback_table(enterprise)
+    sc = enterprise.replace({"api.input_usd_per_mtok": p_in, "api.output_usd_per_mtok": p_out, "api.price_factor": factor})
+    after = ft.payback_table(sc)
+    pd.testing.assert_frame_equal(before, after)
+    dec = ft.finetune_decomposition(sc).set_index(["finetuned", "step"])
+    for arm in ft.FT_ARMS:
+        parts = dec.loc[(ft.ARMS[arm], "model switch"), "saving_usd"] + dec.loc[(ft.ARMS[arm], "fine-tune"), "saving_usd"]
+        assert parts == pytest.approx(dec.loc[(ft.ARMS[arm], "total"), "saving_usd"], abs=1e-6)
 
 
 def test_more_context_reduction_never_lengthens_payback(enterprise):
@@ -289,9 +341,8 @@ def test_shorter_prompt_never_lengthens_payback_property(enterprise, s1, s2, rpd
     v["workload.requests_per_day"] = rpd
     v["finetune.short_prompt_tokens"] = np.array(sorted((s1, s2)))  # shorter first
     arms = ft.finetune_arms(v)
-    base = ft._baseline(arms)[0]
     for arm in ft.FT_ARMS:
-        pb = ft._payback(arms, arm, base)
+        pb = ft._payback(arms, arm)  # against the same model with the long prompt
         assert pb[0] <= pb[1]
 
 
@@ -315,10 +366,10 @@ def test_sensitivity_and_winner_frames(enterprise):
 
 
 def test_breakeven_redo_share_equalizes_present_values(enterprise):
-    s = ft.breakeven_redo_share(enterprise, "managed_ft", "cached")
-    assert 0 < s < 0.02  # the scenario's 2 % is too many; fewer would do
+    s = ft.breakeven_redo_share(enterprise, "managed_ft")  # against the same model with the long prompt
+    assert 0 < s < 0.02  # a 2 % redo share would eat the fine-tune's saving; fewer would do
     arms = ft.finetune_from_scenario(enterprise.replace({"finetune.redo_share_managed_ft": s}))["arms"]
-    assert arms["managed_ft"]["pv_usd"] == pytest.approx(arms["cached"]["pv_usd"], rel=1e-9)
+    assert arms["managed_ft"]["pv_usd"] == pytest.approx(arms["managed_long"]["pv_usd"], rel=1e-9)
     s2 = ft.breakeven_redo_share(enterprise, "selfhost_ft", "cached")
     arms = ft.finetune_from_scenario(enterprise.replace({"finetune.redo_share_selfhost_ft": s2}))["arms"]
     assert arms["selfhost_ft"]["pv_usd"] == pytest.approx(arms["cached"]["pv_usd"], rel=1e-9)
@@ -340,8 +391,9 @@ def test_conclusion_names_the_cheapest_permitted_arm(enterprise):
 def test_charts_build(name):
     sc = econ.load_scenario(SCENARIOS[name])
     charts = [ft.finetune_cumulative_chart(sc), ft.finetune_cost_per_request_chart(ft.finetune_table(sc)),
+              ft.finetune_decomposition_chart(ft.finetune_decomposition(sc)),
               ft.finetune_volume_chart(sc), *[ft.payback_sensitivity_chart(sc, f) for f in ft.SENSITIVITY_FACTORS]]
     for c in charts:
-        assert isinstance(c, (alt.Chart, alt.LayerChart))
+        assert isinstance(c, (alt.Chart, alt.LayerChart, alt.FacetChart))
         spec = c.to_dict()
         assert "url" not in str(spec.get("data", ""))
