@@ -79,21 +79,22 @@ def hostile(write_scenario):
         "workload:\n  requests_per_day: {value: 5000, source: x}\n", "hostile`name*.yaml"))
 
 
-def header_page(scenario) -> str:
-    """The header as the report renders it: a notebook output, exported by nbconvert, made offline."""
+def header_page(scenario, folder) -> str:
+    """The header as the report renders it: a notebook output, exported by nbconvert, made offline (its shared
+    files in ``folder``/static)."""
     nb = nbformat.v4.new_notebook()
     nb.cells.append(nbformat.v4.new_code_cell("econ.scenario_header(sc)", outputs=[nbformat.v4.new_output(
         "display_data", data={"text/markdown": scenario_header(scenario)._repr_markdown_()})]))
     body, _ = HTMLExporter(exclude_input=True).from_notebook_node(
         nb, resources={"metadata": {"name": f"Cost model: {scenario.title}"}})
-    return offline_page(body)
+    return offline_page(body, folder / "static", "static/")
 
 
 def links(page: Page) -> list[str]:
     return [h for h in page.hrefs if not h.startswith("#")]  # heading anchors aside
 
 
-def test_the_header_of_a_hostile_scenario_is_its_text_and_keeps_its_provenance(hostile):
+def test_the_header_of_a_hostile_scenario_is_its_text_and_keeps_its_provenance(hostile, tmp_path):
     page = shown(str(scenario_header(hostile)))
     assert page.tags.count("h2") == 1 and not {"h1", "h3", "h4", "table", "pre", "img", "script", "ul", "ol",
                                                 "blockquote", "em", "strong", "del"} & set(page.tags)
@@ -102,9 +103,10 @@ def test_the_header_of_a_hostile_scenario_is_its_text_and_keeps_its_provenance(h
     assert " ".join(HOSTILE_TITLE.split()) in text
     assert " ".join(HOSTILE_DESCRIPTION.split()).replace("[ok](https://example.org/x)", "ok") in text
     assert "Scenario file params/hostile`name*.yaml (sha256" in text and "Computed with kit" in text  # not swallowed
-    full = Page(header_page(hostile))
+    page_html = header_page(hostile, tmp_path)
+    full = Page(page_html)
     assert links(full) == ["https://example.org/x"] and "img" not in full.tags
-    assert f"<title>Cost model: {html.escape(hostile.title, quote=False)}</title>" in header_page(hostile)
+    assert f"<title>Cost model: {html.escape(hostile.title, quote=False)}</title>" in page_html
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -130,7 +132,7 @@ def test_a_hostile_title_runs_no_script_in_a_browser(hostile, tmp_path):
     """Every link that is not http(s) or a fragment is clicked; any alert, confirm or prompt is recorded on <html>.
     The same page with one javascript: link added is the control: there the alert is recorded."""
     assert CHROMIUM, "Chromium is not installed; .ci/run installs it (apt-get install chromium)"
-    armed = header_page(hostile).replace("<head>", "<head>" + TRAP, 1)
+    armed = header_page(hostile, tmp_path).replace("<head>", "<head>" + TRAP, 1)
     page, control = tmp_path / "page.html", tmp_path / "control.html"
     page.write_text(armed.replace("</body>", CLICK + "</body>", 1))
     control.write_text(armed.replace("</body>", '<a href="javascript:alert(7)">x</a>' + CLICK + "</body>", 1))
