@@ -44,7 +44,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import yaml
 
 __all__ = ["Assumption", "Scenario", "ScenarioError", "load_scenario", "scenario_files", "PARAMS_DIR"]
@@ -799,16 +798,22 @@ def _rule_trace_peak(file: FileOf, a: dict[str, Assumption]) -> None:
                       f"step is {trace_peak_to_mean(name):.3g} times the mean)") from None
 
 
-def _rule_growth(file: FileOf, a: dict[str, Assumption]) -> None:
-    """Over the horizon the volume stays within what ``workload.requests_per_day`` allows (notebook 07 grows it)."""
+def _peak_growth(v: Mapping[str, Any]) -> float:
+    """The largest volume multiple over the horizon [× month-0 volume] (notebook 07 grows the volume monthly)."""
+    import numpy as np
+
     from ._timeline import growth_factor
 
+    return float(np.max(growth_factor(np.arange(v["horizon.months"]), v["horizon.growth_per_month"],
+                                      v["horizon.growth_kind"], v["horizon.growth_ceiling_multiple"])))
+
+
+def _rule_growth(file: FileOf, a: dict[str, Assumption]) -> None:
+    """Over the horizon the volume stays within what ``workload.requests_per_day`` allows (notebook 07 grows it)."""
     keys = ["workload.requests_per_day", "horizon.growth_per_month", "horizon.growth_kind", "horizon.months"]
-    kind, g = a["horizon.growth_kind"].value, a["horizon.growth_per_month"].value
-    if kind == "s_curve":
+    if a["horizon.growth_kind"].value == "s_curve":
         keys.append("horizon.growth_ceiling_multiple")
-    factor = growth_factor(np.arange(a["horizon.months"].value), g, kind, a["horizon.growth_ceiling_multiple"].value)
-    peak = a["workload.requests_per_day"].value * float(np.max(factor))
+    peak = a["workload.requests_per_day"].value * _peak_growth({k: x.value for k, x in a.items()})
     cap = float(_INTERVAL.match(_load_defaults()[0]["workload.requests_per_day"]["allowed"])["hi"])
     if not peak <= cap:
         raise _refuse(file, keys, a, f"growth that keeps the volume within workload.requests_per_day's bound, "
@@ -817,13 +822,12 @@ def _rule_growth(file: FileOf, a: dict[str, Assumption]) -> None:
 
 def _rule_fleet(file: FileOf, a: dict[str, Assumption]) -> None:
     """The self-hosted fleet at the busiest month of the horizon stays countable: at most `MAX_FLEET_GPUS`."""
+    import numpy as np
+
     from ._costs import option_costs
-    from ._timeline import growth_factor
 
     v = {k: x.value for k, x in a.items()}
-    growth = growth_factor(np.arange(v["horizon.months"]), v["horizon.growth_per_month"], v["horizon.growth_kind"],
-                           v["horizon.growth_ceiling_multiple"])
-    v["workload.requests_per_day"] = v["workload.requests_per_day"] * np.array([1.0, float(np.max(growth))])
+    v["workload.requests_per_day"] = v["workload.requests_per_day"] * np.array([1.0, _peak_growth(v)])
     with np.errstate(all="ignore"):
         gpus = option_costs(v)["selfhost"]["gpus"]
     if not np.all(gpus <= MAX_FLEET_GPUS):
