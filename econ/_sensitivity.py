@@ -35,7 +35,7 @@ from scipy.special import ndtr, ndtri
 from ._breakeven import breakeven_tokens_per_day
 from ._costs import OPTIONS, option_costs
 from ._params import COST_SECTIONS, TOKEN_PRICE_KEYS
-from ._views import HTML, Markdown, tokens, usd
+from ._views import HTML, Markdown, pct, tokens, usd
 
 __all__ = [
     "Uncertainty",
@@ -1012,7 +1012,7 @@ def _volume_at(frame: pd.DataFrame, level: float) -> float:
 
 
 def sensitivity_summary(scenario, tornado_frame: pd.DataFrame, mc_frame: pd.DataFrame, sobol_frame: pd.DataFrame,
-                        probability_frame: pd.DataFrame | None = None) -> Markdown:
+                        probability_frame: pd.DataFrame | None = None, decision=None) -> Markdown:
     """What decides the answer and how likely it is to hold, every figure computed from the three frames.
 
     Parameters
@@ -1022,6 +1022,9 @@ def sensitivity_summary(scenario, tornado_frame: pd.DataFrame, mc_frame: pd.Data
         From `tornado`, `monte_carlo` and `sobol_indices` for this scenario (with the same ``against``).
     probability_frame : DataFrame, optional
         From `probability_cheaper`: adds the volumes above which self-hosting is cheaper in half and in 90 % of draws.
+    decision : Decision, optional
+        The scenario's decision (`econ.decide`): its confidence is stated as the answer to "how likely is the
+        recommendation to hold", and this page's own probability as the narrower comparison it is.
 
     Returns
     -------
@@ -1061,21 +1064,25 @@ def sensitivity_summary(scenario, tornado_frame: pd.DataFrame, mc_frame: pd.Data
         parts.append(f"With all of them varied together, the largest total Sobol indices (share of the variance of the "
                      f"savings, interactions included; {sobol_frame.attrs.get('n', 0):,} base samples) are {s}.")
     n = len(mc_frame)
-    rec = mc_frame.attrs.get("recommended", "selfhost")
-    k = int(mc_frame["holds"].sum())
-    lo, hi = wilson_interval(k, n)
     kc = int((mc_frame["savings_usd"] > 0).sum())
     clo, chi = wilson_interval(kc, n)
     q5, q50, q95 = np.percentile(mc_frame["savings_usd"], [5, 50, 95])
     def in_draws(count: int) -> str:
         return f"in all {n:,} draws" if count == n else "in none of the draws" if count == 0 else f"in {_share(count / n)} of draws"
 
+    if decision is not None:
+        from ._views import fact
+
+        rec = decision.options[decision.recommended].name
+        parts.append(
+            f"**How likely the recommendation is to hold:** the decision's {rec} stays the cheapest eligible plan in "
+            f"{fact('confidence', pct(decision.confidence))} of its {decision.draws:,} joint draws (seed {decision.seed}), "
+            "which also vary the quality assumptions and compare every eligible plan, the routed split included.")
     parts.append(
-        f"**How likely the recommendation is to hold:** over {n:,} joint draws (seed {mc_frame.attrs.get('seed')}), "
-        f"the cheapest permitted option is the recommended one, the {OPTIONS[rec]}, {in_draws(k)} "
-        f"(95% Wilson interval {_share(float(lo))} to {_share(float(hi))}). Self-hosting costs less than the {other} "
-        f"{in_draws(kc)} ({_share(float(clo))} to {_share(float(chi))}); the monthly savings have a median "
-        f"of {usd(q50)}, 5th to 95th percentile {usd(q5)} to {usd(q95)}."
+        f"**This page's narrower question:** over {n:,} joint draws (seed {mc_frame.attrs.get('seed')}) of the cost "
+        f"assumptions, self-hosting costs less than the {other} {in_draws(kc)} (95% Wilson interval {_share(float(clo))} "
+        f"to {_share(float(chi))}), whatever the quality of either; the monthly savings have a median of {usd(q50)}, "
+        f"5th to 95th percentile {usd(q5)} to {usd(q95)}."
     )
     if probability_frame is not None and len(probability_frame):
         top = tokens(float(probability_frame["tokens_per_day"].max()))
