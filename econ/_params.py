@@ -971,7 +971,9 @@ def _fleet_facts(shown: str, origin: str, a: dict[str, Assumption]) -> dict[str,
         fleet_candidates({k: x.value for k, x in a.items()})
     except ValueError as exc:
         ttft, tpot = a["selfhost.ttft_slo_s"].value, a["selfhost.tpot_slo_s"].value
-        involved = ("selfhost.tpot_slo_s", "selfhost.ttft_slo_s", "selfhost.gpu", "selfhost.precision", "selfhost.model")
+        involved = ("selfhost.tpot_slo_s", "selfhost.ttft_slo_s", "selfhost.gpu", "selfhost.precision", "selfhost.model",
+                    "selfhost.tensor_parallel", "selfhost.kv_precision", "selfhost.gpu_memory_utilization",
+                    "workload.input_tokens_per_request", "workload.output_tokens_per_request")  # all the fleet reads
         file = _set_in(shown, origin, next((a[k].origin for k in involved if a[k].origin == origin), ""))
         raise ScenarioError(
             f"{file}: 'selfhost.model' = {a['selfhost.model'].value!r} on 'selfhost.gpu' = {gpu!r} at "

@@ -364,6 +364,12 @@ def test_rules_across_assumptions(write_scenario, text, expected):
     assert "scenario.yaml" in msg and expected in msg, msg
 
 
+def test_a_fleet_that_cannot_serve_blames_the_scenario_that_set_it(write_scenario):
+    path = write_scenario("selfhost:\n  tensor_parallel: {value: 1, source: x}\n")  # 70B FP8 needs two H100s
+    msg = error_of(path)
+    assert msg.startswith(f"{path}: 'selfhost.model'") and "tensor_parallel=1" in msg and "cannot be served" in msg
+
+
 def test_half_a_measured_shape_blames_the_file_that_gave_it(write_scenario):
     path = write_scenario("selfhost:\n  throughput_input_tokens: {value: 1000, source: x}\n")
     assert error_of(path).startswith(f"{path}: 'selfhost.throughput_input_tokens': state both")
