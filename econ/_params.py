@@ -839,6 +839,21 @@ def _rule_fleet(file: FileOf, a: dict[str, Assumption]) -> None:
                       "month of the horizon")
 
 
+def _rule_finetune_prompts(file: FileOf, a: dict[str, Assumption]) -> None:
+    """The self-hosted fleet serves the fine-tuning analysis's prompts too (notebook 04 re-sizes it for the long and
+    the short prompt), at the same answer length and latency targets, whether it is permitted or shown for reference."""
+    from ._fleet import fleet_candidates
+
+    v = {k: x.value for k, x in a.items()}
+    for key in ("finetune.long_prompt_tokens", "finetune.short_prompt_tokens"):
+        try:
+            fleet_candidates({**v, "workload.input_tokens_per_request": v[key]})
+        except ValueError as exc:
+            raise _refuse(file, [key, "workload.output_tokens_per_request", "selfhost.ttft_slo_s", "selfhost.tpot_slo_s"],
+                          a, f"a prompt the self-hosted fleet can serve within the latency targets (notebook 04 sizes "
+                          f"it for this prompt): {str(exc)[:400]}") from None
+
+
 def _rule_synthetic_profile(file: FileOf, a: dict[str, Assumption]) -> None:
     """A synthetic traffic profile can reach ``workload.peak_to_mean`` at its step: the busiest step can hold at
     most the whole traffic of the profile's steps that share the maximum (notebook 02)."""
@@ -856,7 +871,7 @@ def _rule_synthetic_profile(file: FileOf, a: dict[str, Assumption]) -> None:
 RULES = (_rule_an_option_permitted, _rule_prompts, _rule_qualities, _rule_price_catalog, _rule_context, _rule_trace_peak,
          _rule_growth)
 """Rules across assumptions, checked after each value is, before anything is derived from them."""
-DERIVED_RULES = (_rule_fleet, _rule_synthetic_profile)
+DERIVED_RULES = (_rule_fleet, _rule_finetune_prompts, _rule_synthetic_profile)
 """Rules that need the derived facts (the measured peak-to-mean, the capacity model's throughput)."""
 
 

@@ -370,6 +370,14 @@ def test_a_fleet_that_cannot_serve_blames_the_scenario_that_set_it(write_scenari
     assert msg.startswith(f"{path}: 'selfhost.model'") and "tensor_parallel=1" in msg and "cannot be served" in msg
 
 
+def test_the_fleet_must_serve_the_finetuning_prompts_too(write_scenario):
+    path = write_scenario("workload:\n  output_tokens_per_request: {value: 1, source: x}\n")  # found by the fuzzer
+    msg = error_of(path)  # was a ValueError from the fleet in notebook 04, at the 5,000-token long prompt
+    assert msg.startswith(f"{path} and params/_defaults.yaml: 'finetune.long_prompt_tokens': 5000, "
+                          "'workload.output_tokens_per_request': 1")
+    assert "expected a prompt the self-hosted fleet can serve within the latency targets" in msg
+
+
 def test_half_a_measured_shape_blames_the_file_that_gave_it(write_scenario):
     path = write_scenario("selfhost:\n  throughput_input_tokens: {value: 1000, source: x}\n")
     assert error_of(path).startswith(f"{path}: 'selfhost.throughput_input_tokens': state both")
