@@ -40,7 +40,7 @@ test: $(READY) ## unit, property and docstring tests, and nbval over the committ
 fuzz: $(READY) ## property tests and fuzzers with fresh random examples, many more of them (not deterministic)
 	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests -x -q
 
-bench: $(READY) ## print the benchmark figures (report speed and weight, import, Monte Carlo, Sobol, a 50M-row log)
+bench: $(READY) ## print the benchmark figures (decision pipeline, capacity model, report speed and weight, import, Monte Carlo, Sobol, workbook, a 50M-row usage log)
 	$(PY) -m benchmarks
 
 clean: ## remove rendered outputs and caches (keeps .venv)

@@ -53,13 +53,17 @@ _API = {
         "Decision", "Fleet", "PlanResult", "decide", "decision", "flip_points", "load_decision", "plan_costs",
     ),
     "_params": ("PARAMS_DIR", "Assumption", "Scenario", "ScenarioError", "load_scenario", "scenario_files"),
-    "_prices": ("ApiPrice", "api_price", "price_catalog_version"),
+    "_prices": (
+        "ApiPrice", "api_price", "api_usd_per_request", "billing_model", "cache_rule", "price_catalog_version",
+        "price_corrections", "workload_bins",
+    ),
     "_routing": (
         "RoutingInputs", "RoutingPlan", "call_performance_threshold", "cost_by_split", "cost_quality_frontier",
         "daily_profile", "dprime_from_auc", "hybrid_claims_chart", "hybrid_claims_grid", "optimal_split",
-        "overflow_chart", "overflow_costs", "overflow_summary", "routed_quality", "routed_split", "routing_cost_chart",
-        "routing_destinations", "routing_findings", "routing_from_scenario", "routing_frontier_chart",
-        "routing_plan_table", "routing_summary", "split_monthly_usd", "split_quality",
+        "overflow_chart", "overflow_costs", "overflow_summary", "routed_plan", "routed_quality", "routed_split",
+        "routing_cost_chart", "routing_destinations", "routing_findings", "routing_from_scenario",
+        "routing_frontier_chart", "routing_plan_table", "routing_summary", "split_matches_decision", "split_monthly_usd",
+        "split_quality",
     ),
     "_sensitivity": (
         "Uncertainty", "breakeven_surface", "breakeven_surface_chart", "draw_assumptions", "monte_carlo",
@@ -77,11 +81,15 @@ _API = {
         "timeline_summary",
     ),
     "_traffic": (
-        "POLICIES", "TRACES", "cost_per_task", "cost_per_task_view", "example_usage_log", "peak_to_mean",
-        "profile_chart", "provisioning_by_volume", "provisioning_chart", "provisioning_summary", "provisioning_table",
-        "provisioning_timeline", "provisioning_timeline_from_scenario", "provisioning_view",
-        "provisioning_volume_chart", "read_rate_series", "read_requests", "synthetic_profile",
-        "task_prices_from_scenario", "trace_names", "trace_path", "trace_profile", "traffic_from_scenario",
+        "POLICIES", "TRACES", "keep_alive_shares", "peak_to_mean", "profile_chart", "provisioning_by_volume", "provisioning_chart",
+        "provisioning_summary", "provisioning_table", "provisioning_timeline", "provisioning_timeline_from_scenario",
+        "provisioning_view", "provisioning_volume_chart", "synthetic_profile", "trace_names", "trace_path",
+        "trace_profile", "traffic_from_scenario",
+    ),
+    "_usage": (
+        "FORMATS", "UsageLog", "UsageLogError", "cost_per_task", "cost_per_task_view", "example_usage_log",
+        "price_usage", "read_profile_csv", "read_rate_series", "read_requests", "read_usage", "scenario_from_log",
+        "task_prices_from_scenario", "token_bins", "usage_profile",
     ),
     "_views": (
         "HTML", "Markdown", "assumptions_table", "assumptions_view", "comparison_view", "decision_header",

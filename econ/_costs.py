@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ._fleet import HOURS_PER_MONTH, replicas_needed, size_fleet
+from ._prices import api_usage_usd_per_request, api_usd_per_request  # the billing of a call: one home, econ/_prices.py
 
 __all__ = [
     "HOURS_PER_MONTH",
@@ -28,66 +29,6 @@ __all__ = [
 DAYS_PER_MONTH = HOURS_PER_MONTH / 24.0
 OPTIONS = {"api": "closed API", "managed": "managed open endpoint", "selfhost": "self-hosted"}
 """Option keys (as in the scenario files) and their display names."""
-
-
-def api_usage_usd_per_request(
-    input_tokens,
-    output_tokens,
-    input_usd_per_mtok,
-    output_usd_per_mtok,
-    cache_read_usd_per_mtok=0.0,
-    cache_write_usd_per_mtok=0.0,
-    cacheable_prefix_share=0.0,
-    cache_hit_rate=0.0,
-    batchable_share=0.0,
-    batch_price_factor=1.0,
-):
-    """Token cost of one request at per-token prices [USD/request].
-
-    Parameters
-    ----------
-    input_tokens, output_tokens : array_like
-        Tokens per request [tokens].
-    input_usd_per_mtok, output_usd_per_mtok : array_like
-        List prices [USD per million tokens].
-    cache_read_usd_per_mtok, cache_write_usd_per_mtok : array_like
-        Prices of a cached prefix read from and written to the provider's cache [USD per million tokens].
-    cacheable_prefix_share : array_like
-        Share of input tokens that is a reusable prefix [fraction, 0-1].
-    cache_hit_rate : array_like
-        Share of cacheable tokens found in the cache [fraction, 0-1]; misses are written to it.
-    batchable_share : array_like
-        Share of requests sent through the batch API [fraction, 0-1].
-    batch_price_factor : array_like
-        Batch price as a share of list price [fraction, 0-1].
-
-    Returns
-    -------
-    ndarray
-        Cost per request [USD].
-
-    Notes
-    -----
-    With input I, output O, prefix share c and hit rate h:
-    ``cost = [I(1-c) p_in + I c h p_read + I c (1-h) p_write + O p_out] / 1e6 × (1 - b + b f)``.
-
-    Examples
-    --------
-    >>> float(api_usage_usd_per_request(1_000, 200, 3.0, 15.0))
-    0.006
-    >>> float(api_usage_usd_per_request(1_000, 0, 3.0, 15.0, 0.3, 3.75, cacheable_prefix_share=0.5,
-    ...                                 cache_hit_rate=0.8))
-    0.001995
-    """
-    i, c, h = np.asarray(input_tokens, float), np.asarray(cacheable_prefix_share, float), np.asarray(cache_hit_rate, float)
-    usd = (
-        i * (1 - c) * input_usd_per_mtok
-        + i * c * h * cache_read_usd_per_mtok
-        + i * c * (1 - h) * cache_write_usd_per_mtok
-        + np.asarray(output_tokens, float) * output_usd_per_mtok
-    ) / 1e6
-    b = np.asarray(batchable_share, float)
-    return usd * (1 - b + b * np.asarray(batch_price_factor, float))
 
 
 def effective_usd_per_mtok(gpu_hourly_usd, tokens_per_s, utilization=1.0):
@@ -118,18 +59,7 @@ def effective_usd_per_mtok(gpu_hourly_usd, tokens_per_s, utilization=1.0):
 
 
 def _per_token_option(v: Mapping[str, Any], s: str, requests_per_month, labour_usd_per_hour):
-    per_request = api_usage_usd_per_request(
-        v["workload.input_tokens_per_request"],
-        v["workload.output_tokens_per_request"],
-        v[f"{s}.input_usd_per_mtok"],
-        v[f"{s}.output_usd_per_mtok"],
-        v[f"{s}.cache_read_usd_per_mtok"],
-        v[f"{s}.cache_write_usd_per_mtok"],
-        v["workload.cacheable_prefix_share"],
-        v[f"{s}.cache_hit_rate"],
-        v["workload.batchable_share"],
-        v[f"{s}.batch_price_factor"],
-    )
+    per_request = api_usd_per_request(v, s)  # tiers per call, caching minimums, token distribution: econ/_prices.py
     return {
         "tokens_usd": per_request * requests_per_month,
         "engineering_usd": v[f"{s}.engineering_hours_per_month"] * labour_usd_per_hour,

@@ -383,6 +383,13 @@ def _check_value(value: Any, allowed: Any, where: str, unit: str | None) -> Any:
         return _text(value, where, "a name", MAX_NAME_CHARS, lines=False)
     if allowed == "date":
         return _check_date(value, where).isoformat()
+    if allowed in ("traffic profile", "token bins"):  # checked by econ/_usage.py, which reads them
+        from ._usage import check_token_distribution, check_traffic_profile
+
+        try:
+            return (check_traffic_profile if allowed == "traffic profile" else check_token_distribution)(value)
+        except ValueError as exc:
+            raise ScenarioError(f"{where}: {exc}") from None
     if allowed == "gpu" and value == "auto":
         return value
     if allowed in ("gpu", "model"):
@@ -672,7 +679,7 @@ def load_scenario(path: str | Path) -> Scenario:
 
     for rule in RULES:
         rule(file, assumptions)
-    assumptions.update(_resolved_facts(shown, path.name, assumptions))
+    assumptions.update(_resolved_facts(shown, path.name, assumptions, path))
     for rule in DERIVED_RULES:
         rule(file, assumptions)
     return Scenario(
@@ -786,8 +793,8 @@ def _rule_trace_peak(file: FileOf, a: dict[str, Assumption]) -> None:
     states it; a trace that holds no complete hour (the Azure traces hold one hour at 1-minute steps) has none to
     give, so the scenario states it."""
     name, key = a["traffic.profile"].value, "workload.peak_to_mean"
-    if name == "synthetic" or file(key) != "params/_defaults.yaml":
-        return
+    if name == "synthetic" or name.lower().endswith(".csv") or file(key) != "params/_defaults.yaml":
+        return  # a profile CSV is read and measured with the other facts
     from ._traffic import trace_peak_to_mean
 
     try:
@@ -895,16 +902,22 @@ _PRICE_FIELDS = {
 }
 
 
-def _resolved_facts(shown: str, origin: str, a: dict[str, Assumption]) -> dict[str, Assumption]:
-    """Fill null prices from genai-prices and add the GPU's catalog figures, each with its source."""
-    from ._catalog import gpu_spec
-    from ._prices import api_price
+def _resolved_facts(shown: str, origin: str, a: dict[str, Assumption], path: Path | None = None) -> dict[str, Assumption]:
+    """Fill null prices from genai-prices (with the kit's corrections and billing rules) and check the fleet's and the
+    traffic profile's inputs, each fact with its source."""
+    from ._prices import api_price, billing_facts
+    from ._usage import check_token_means
 
     out: dict[str, Assumption] = {}
+    bins = a["workload.token_distribution"]
+    try:
+        check_token_means(bins.value, a["workload.input_tokens_per_request"].value, a["workload.output_tokens_per_request"].value)
+    except ValueError as exc:
+        raise ScenarioError(f"{_set_in(shown, origin, bins.origin)}: 'workload.token_distribution': {exc}") from None
     for section in ("api", "managed"):
         provider, model = a[f"{section}.provider"].value, a[f"{section}.model"].value
-        try:
-            price = api_price(provider, model, a["prices.price_date"].value, a["workload.input_tokens_per_request"].value)
+        try:  # base prices; a long-context tier is a billing rule applied per call (econ/_prices.py)
+            price = api_price(provider, model, a["prices.price_date"].value)
         except LookupError as exc:
             file = _set_in(shown, origin, a[f"{section}.model"].origin)
             raise ScenarioError(f"{file}: '{section}.provider' / '{section}.model' = {provider!r} / {model!r}: {exc}") from None
@@ -916,33 +929,47 @@ def _resolved_facts(shown: str, origin: str, a: dict[str, Assumption]) -> dict[s
                     val = price.input
                     src = price.source + f"; no {attr.replace('_', ' ')} price published, input price used"
                 else:
-                    src = price.source
+                    src = price.source_of(attr)
                 out[full] = replace(a[full], value=val, source=src, checked=a["prices.price_date"].value, origin="genai-prices")
+        out.update(billing_facts(section, price, a[f"{section}.model"]))
         factor = a[f"{section}.price_factor"].value  # e.g. a negotiated discount; its dist: price uncertainty
         if factor != 1:
             for key in TOKEN_PRICE_KEYS:
                 p = out.get(f"{section}.{key}", a[f"{section}.{key}"])
                 out[p.key] = replace(p, value=p.value * factor, source=f"{p.source}; × {section}.price_factor {factor:g}")
     out.update(_fleet_facts(shown, origin, {**a, **out}))
-    out.update(_traffic_facts(origin, a))
+    out.update(_traffic_facts(origin, a, path, shown))
     return out
 
 
-def _traffic_facts(origin: str, a: dict[str, Assumption]) -> dict[str, Assumption]:
+def _traffic_facts(origin: str, a: dict[str, Assumption], path: Path | None = None, shown: str = "") -> dict[str, Assumption]:
     """The peak-to-mean ratio measured on the scenario's traffic trace (busiest hour over the mean hour), unless
-    the scenario states its own or uses a synthetic profile (built from that ratio)."""
+    the scenario states its own or uses a synthetic profile (built from that ratio). A profile CSV (relative to
+    the scenario file) must exist and be readable."""
     name, ptm = a["traffic.profile"].value, a["workload.peak_to_mean"]
+    csv = None
+    if name.lower().endswith(".csv"):
+        from ._traffic import peak_to_mean
+        from ._usage import read_profile_csv
+
+        csv = profile_csv_path(name, path)
+        try:
+            profile = read_profile_csv(csv)
+            measured = peak_to_mean(profile, "1h") if ptm.origin != origin else None
+        except ValueError as exc:
+            raise ScenarioError(f"{_set_in(shown, origin, a['traffic.profile'].origin)}: 'traffic.profile' = {name!r}: {exc}") from None
     if name == "synthetic" or ptm.origin == origin:
         return {}
     from ._traffic import trace_peak_to_mean
 
-    value = round(trace_peak_to_mean(name, "1h"), 4)
+    value = round(measured if csv is not None else trace_peak_to_mean(name, "1h"), 4)
     dist = ptm.dist
     if dist is not None:  # the stated range, around the measured value when it holds it
         dist = {**dist, "mode": value} if dist["low"] <= value <= dist["high"] else None
     return {"workload.peak_to_mean": replace(
         ptm, value=value, dist=dist, origin="traffic trace",
-        source=f"measured on the {name} trace (traffic.profile; econ/data/traces/ATTRIBUTION.md): busiest hour over the mean hour")}
+        source=(f"measured on the profile {name} (traffic.profile): busiest hour over the mean hour" if csv is not None else
+                f"measured on the {name} trace (traffic.profile; econ/data/traces/ATTRIBUTION.md): busiest hour over the mean hour"))}
 
 
 def _fleet_facts(shown: str, origin: str, a: dict[str, Assumption]) -> dict[str, Assumption]:
@@ -997,6 +1024,12 @@ def _fleet_facts(shown: str, origin: str, a: dict[str, Assumption]) -> dict[str,
             "larger GPU ('auto' tries every priced one) or a lower precision, or state "
             "selfhost.replica_output_tokens_per_s") from None
     return out
+
+
+def profile_csv_path(name: str, scenario_file) -> Path:
+    """Where a scenario's ``traffic.profile`` CSV is: relative to the scenario file (or as given, if absolute)."""
+    p = Path(name)
+    return p if p.is_absolute() or scenario_file is None else Path(scenario_file).parent / p
 
 
 def scenario_files() -> list[Path]:

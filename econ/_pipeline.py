@@ -264,29 +264,19 @@ class _Routed:
 
 
 def _routed_split(scenario) -> tuple[_Routed | None, Any]:
-    """The cheapest split meeting the floor over the permitted options, if it uses two or more of them."""
-    from ._routing import optimal_split, routed_split, routing_from_scenario
+    """The routed split of `econ.routed_plan` (the cheapest split meeting the floor over the permitted options, or
+    the split a router tuned to the floor makes when the cheapest plan is the premium API alone), if it uses two or
+    more options."""
+    from ._routing import routed_plan, routing_from_scenario
 
     try:
         r = routing_from_scenario(scenario)
-        plan = optimal_split(**r.split_args)
+        plan = routed_plan(r)
     except ValueError:
         return None, None
+    if plan is None:
+        return None, None
     shares = {_DEST_KEYS[n]: s for n, s in plan.shares.items() if s > 1e-12}
-    if len(shares) < 2 and plan.premium and len(r.destinations) > 1:
-        # the cheapest plan sends everything to one destination: the routed split is still a plan to show, the
-        # split a router tuned to the floor makes between the cheapest open destination and the premium API
-        plans = []
-        for name in r.destinations["destination"]:
-            if name not in plan.premium:
-                try:
-                    plans.append(routed_split(**r.split_args, only=[name, *plan.premium]))
-                except ValueError:
-                    pass
-        if not plans:
-            return None, None
-        plan = min(plans, key=lambda p: p.monthly_usd)
-        shares = {_DEST_KEYS[n]: s for n, s in plan.shares.items() if s > 1e-12}
     if len(shares) < 2:
         return None, plan
     v = scenario.values
@@ -487,7 +477,7 @@ def flip_points(scenario, routed: _Routed | None, recommended: str, keys: list[s
             out.append({"key": key, "value": x0, "flip_value": float(flip), "direction": direction,
                         "ratio": float(flip / x0), "new_recommended": new, "unit": a.unit or "",
                         "has_range": a.dist is not None})
-    out.sort(key=lambda f: abs(math.log(f["ratio"])) if f["ratio"] > 0 else math.inf)
+    out.sort(key=lambda f: (round(abs(math.log(f["ratio"])), 9) if f["ratio"] > 0 else math.inf, f["key"]))  # ties: by key
     return out
 
 

@@ -26,8 +26,8 @@
   passes each to the notebooks that declare it (``decision_file``); the index and the workbook read them too.
 - Outputs: ``outputs/<scenario>/<notebook>.html`` (+ the executed ``.ipynb``), ``outputs/_static/`` (the chart
   runtime and the notebook stylesheet, once for every page: see `econ._offline`), ``outputs/index.html`` (the
-  summary across scenarios, linking the pages) and ``outputs/summary.xlsx`` (the same summary, each scenario's
-  costs and assumptions, and the provenance). Every page and the index print on A4 or Letter; every page has a
+  summary across scenarios, linking the pages) and ``outputs/summary.xlsx`` (the cost model as a workbook of
+  formulas over each scenario's assumptions, with the cash flow and the Monte Carlo summary: `econ._workbook`). Every page and the index print on A4 or Letter; every page has a
   navigation bar (the index, the scenario's other pages).
 """
 
@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import io
 import json
 import math
 import os
@@ -47,7 +46,6 @@ import sys
 import tempfile
 import threading
 import time
-import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
@@ -57,6 +55,7 @@ from urllib.parse import quote
 
 from ._offline import STATIC_FILE, offline_page
 from ._params import DEFAULTS_FILE, PARAMS_DIR, PROJECT_DIR, Scenario, ScenarioError, load_scenario, scenario_files
+from ._workbook import workbook_bytes  # summary.xlsx: econ/_workbook.py
 
 if TYPE_CHECKING:  # the decision's module imports the numeric stack: not for a report with nothing to do
     from ._pipeline import Decision
@@ -106,8 +105,25 @@ def scenario_digest(file: Path, code: hashlib._Hash | None = None) -> str:
     """Hex digest of what a scenario's pages and per-scenario files depend on besides their notebook: the code,
     the scenario file's content and where it is."""
     h = (code or _code_digest()).copy()
-    h.update(_where(file).encode() + b"\0" + Path(file).read_bytes() + b"\0")
+    data = Path(file).read_bytes()
+    h.update(_where(file).encode() + b"\0" + data + b"\0")
+    for extra in _referenced_files(Path(file), data):  # e.g. the traffic profile CSV beside the scenario
+        h.update(extra.name.encode() + b"\0" + (extra.read_bytes() if extra.is_file() else b"missing") + b"\0")
     return h.hexdigest()
+
+
+def _referenced_files(file: Path, data: bytes) -> list[Path]:
+    """Files a scenario names that its pages read: a ``traffic.profile`` CSV (relative to the scenario file)."""
+    import yaml
+
+    from ._params import profile_csv_path
+
+    try:
+        profile = ((yaml.safe_load(data) or {}).get("traffic") or {}).get("profile") or {}
+    except (yaml.YAMLError, AttributeError):
+        return []  # validation names what is wrong with the file
+    name = profile.get("value") if isinstance(profile, dict) else None
+    return [profile_csv_path(name, file)] if isinstance(name, str) and name.lower().endswith(".csv") else []
 
 
 def inputs_digest(nb: Path, scenario: Scenario | Path, code: hashlib._Hash | None = None,
@@ -402,6 +418,41 @@ def summary_table(decisions: list[Decision]):
     return pd.DataFrame(rows, columns=list(summary_columns()))
 
 
+def comparison_table(decisions: list[Decision]) -> str:
+    """The scenarios as columns, what a sign-off compares as rows: volume, the plan, its cost, savings, confidence,
+    the quality basis, the self-hosted fleet, capex, present cost over the horizon, the nearest flip."""
+    from ._views import fact, pct, tokens, usd
+
+    e = lambda s: html.escape(str(s))  # noqa: E731
+
+    def flip(d):
+        if not d.flips:
+            return "none within ×10 either way"
+        f = d.flips[0]
+        return f"<code>{e(f['key'])}</code> {f['direction']} {f['flip_value']:,.4g} (now {f['value']:,.4g})"
+
+    rows = {
+        "volume": lambda d: f"{e(tokens(d.workload['tokens_per_day']))} tokens/day, {d.workload['requests_per_day']:,.0f} requests",
+        "recommended plan": lambda d: f"<b>{fact('recommended', d.options[d.recommended].name)}</b>",
+        "its monthly cost": lambda d: fact(f"options.{d.recommended}.monthly_usd", usd(d.recommended_plan.monthly_usd)),
+        "runner-up": lambda d: (f"{e(d.options[d.runner_up].name)}, {fact(f'options.{d.runner_up}.monthly_usd', usd(d.options[d.runner_up].monthly_usd))}"
+                                if d.runner_up else "none eligible"),
+        "savings a year": lambda d: usd(12 * d.savings_usd_per_month) if d.runner_up else "n/a",
+        "confidence": lambda d: fact("confidence", pct(d.confidence)),
+        "quality": lambda d: (f"floor {pct(d.quality_floor)} acceptable answers" if d.quality_basis == "floor"
+                              else "cost only: every permitted option meets the floor"),
+        "self-hosted fleet": lambda d: (f"{d.fleet.gpus} × {e(d.fleet.gpu)} (TP {d.fleet.tensor_parallel}), "
+                                       f"{fact('fleet.utilization', pct(d.fleet.utilization))} utilized"),
+        "capex of the plan": lambda d: usd(d.recommended_plan.capex_usd) if d.recommended_plan.capex_usd else "none",
+        "present cost": lambda d: f"{usd(d.recommended_plan.pv_usd)} over {d.horizon['months']} months",
+        "nearest flip": flip,
+    }
+    head = "".join(f"<th>{e(d.title)}</th>" for d in decisions)
+    body = "".join(f"<tr><th scope='row'>{e(label)}</th>" + "".join(f"<td>{cell(d)}</td>" for d in decisions) + "</tr>"
+                   for label, cell in rows.items())
+    return f'<table class="compare"><thead><tr><th></th>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
 def index_html(decisions: list[Decision], pages: list[Path], summary=None) -> str:
     """The report's front page: one row per scenario with its decision, linking its pages."""
     from ._prices import price_catalog_version
@@ -433,8 +484,9 @@ td.num{{text-align:right;font-variant-numeric:tabular-nums}}small a{{margin-righ
 <p>Ways to serve the same workload: a closed API paid per token, a managed open-model endpoint paid per token,
 open weights on GPUs you rent or buy, and a routed split between them. Each row is one scenario (a file in
 <code>params/</code>) and its one decision (<code>decision.json</code> beside its pages); every page of the scenario
-reads that decision. The same figures, with every scenario's assumptions and costs, are in
-<a href="summary.xlsx">summary.xlsx</a>.</p>
+reads that decision. <a href="summary.xlsx">summary.xlsx</a> is the same model as a working spreadsheet: every
+assumption with its source, and each scenario's costs and cash flow as formulas over them, so a reviewer can change
+a price or a volume and see the options move.</p>
 <h2>How to read this</h2>
 <ul><li><b>Recommended</b> is the cheapest <i>eligible</i> plan: permitted by the scenario and reaching its quality
 floor (the share of acceptable answers), all costs counted: tokens, GPUs, engineering time, evaluation, upgrades,
@@ -449,180 +501,13 @@ the answer depends on numbers nobody knows yet; the sensitivity page shows which
 <th>confidence</th></tr></thead><tbody>
 {''.join(rows)}
 </tbody></table>
+<h2 id="compare">Scenarios side by side</h2>
+{comparison_table(decisions)}
 <h2 id="glossary">Glossary</h2>
 {glossary()}
 <p><small>Computed with {e(provenance())}; API prices from genai-prices {e(price_catalog_version())}.</small></p>
 </body></html>
 """
-
-
-# --- the workbook -----------------------------------------------------------------------------------------------
-
-_INT, _PCT, _NUM = "#,##0", "0.0%", "#,##0.####"
-
-
-def _usd_format(values) -> str:
-    """Dollars with as many decimals as the magnitudes need: $1,234 / $12.34 / $0.0012."""
-    top = max((abs(v) for v in values if isinstance(v, (int, float)) and v == v), default=0)
-    return '"$"#,##0' if top >= 100 else '"$"#,##0.00' if top >= 1 else '"$"#,##0.0000'
-
-
-def _number_format(name: str, unit: str, values) -> str | None:
-    """The spreadsheet format of a column from its name or unit, or None to leave it as it is."""
-    text = f"{name} {unit}"
-    if "USD" in text or "usd" in name:
-        return _usd_format(values)
-    if "fraction" in text or name == "utilization":
-        return _PCT
-    if "tokens" in text or name in ("gpus", "replicas"):
-        return _INT
-    return _NUM
-
-
-def _format_sheet(ws, frame, header_row: int, row_units: list[str] | None = None) -> None:
-    """Bold header, number formats by column (or, for the assumptions' value column, by each row's unit), widths.
-    ``header_row`` is 1-based."""
-    from openpyxl.styles import Font
-
-    for j, col in enumerate(frame.columns, start=1):
-        ws.cell(header_row, j).font = Font(bold=True)
-        by_row = row_units is not None and col == "value"
-        fmt = None if by_row else _number_format(str(col), "", frame[col].tolist())
-        for i, v in enumerate(frame[col].tolist()):
-            if isinstance(v, bool) or not isinstance(v, (int, float)):
-                continue
-            ws.cell(header_row + 1 + i, j).number_format = _number_format("", row_units[i], [v]) if by_row else fmt
-        letter = ws.cell(header_row, j).column_letter
-        width = max([len(str(col))] + [len(str(v)) for v in frame[col].head(200)])
-        ws.column_dimensions[letter].width = max(ws.column_dimensions[letter].width or 0, min(width + 2, 60))
-
-
-_EXCEL_TEXT_MAX = 32_767  # characters in one cell
-
-
-def _put(ws, row: int, col: int, value) -> None:
-    """Write one value into a cell (1-based): numbers, booleans and dates as they are, NaN as an empty cell, and
-    everything else as text, even when it starts with "=" (a title or a source is never a formula)."""
-    import datetime
-
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        value = value.item()  # numpy scalars
-    if value is None or (isinstance(value, float) and value != value):
-        return
-    if isinstance(value, float) and math.isinf(value):
-        value = "inf" if value > 0 else "-inf"  # as pandas writes it: Excel has no infinity
-    if isinstance(value, (bool, int, float, datetime.date)):
-        ws.cell(row, col).value = value
-        return
-    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
-    cell = ws.cell(row, col)
-    cell.value = text if len(text) <= _EXCEL_TEXT_MAX else text[:_EXCEL_TEXT_MAX - 1] + "…"
-    cell.data_type = "s"  # openpyxl would take a leading "=" for a formula
-
-
-def _write_frame(ws, frame, startrow: int = 0, header: bool = True) -> None:
-    """Write ``frame`` from the 0-based row ``startrow`` as ``to_excel(index=False)`` lays it out, through `_put`.
-    Formulas are written on purpose only, cell by cell: ``ws.cell(r, c).value = "=..."``."""
-    rows = ([list(frame.columns)] if header else []) + frame.astype(object).values.tolist()
-    for i, values in enumerate(rows, start=startrow + 1):
-        for j, v in enumerate(values, start=1):
-            _put(ws, i, j, v)
-
-
-_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
-
-
-def sheet_names(names: list[str], taken: tuple[str, ...] = ("summary", "provenance", "History")) -> list[str]:
-    """Excel sheet names for ``names``, in order: the characters Excel forbids (``[]:*?/\\``) replaced by "_", no
-    apostrophe at either end, at most 31 characters, unique case-insensitively (also against ``taken``; Excel
-    reserves "History"): a name that clashes gets "~2", "~3", ... in its last characters.
-
-    Examples
-    --------
-    >>> sheet_names(["what?", "a" * 40, "a" * 35, "Summary"])
-    ['what_', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaa~2', 'Summary~2']
-    """
-    used = {t.lower() for t in taken}
-    out = []
-    for name in names:
-        base = _SHEET_FORBIDDEN.sub("_", name).strip("'")[:31].strip("'") or "scenario"
-        candidate, n = base, 1
-        while candidate.lower() in used:
-            n += 1
-            candidate = base[:31 - len(f"~{n}")] + f"~{n}"
-        used.add(candidate.lower())
-        out.append(candidate)
-    return out
-
-
-def _deterministic_xlsx(data: bytes) -> bytes:
-    """The same workbook without the save time: openpyxl stamps it in docProps/core.xml and the zip entries."""
-    src, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            body = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                body = re.sub(rb"<dcterms:(created|modified)[^>]*>[^<]*</dcterms:\1>", b"", body)
-            dst.writestr(zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0)), body, zipfile.ZIP_DEFLATED)
-    return out.getvalue()
-
-
-def workbook_bytes(scenarios: list[Scenario], decisions: list[Decision], summary=None) -> bytes:
-    """``summary.xlsx``: the summary sheet, one sheet per scenario (costs by option, then every assumption with
-    its value, unit and source; named by `sheet_names`) and a provenance sheet. Reruns on the same inputs give
-    the same bytes; text from scenario files is written as text (`_put`)."""
-    import pandas as pd
-    from openpyxl import Workbook
-
-    from ._prices import price_catalog_version
-    from ._views import provenance
-
-    summary = summary_table(decisions) if summary is None else summary
-    sha = {sc.name: _sha(sc.file.read_bytes()) for sc in scenarios}
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "summary"
-    shown = summary.rename(columns=summary_columns())
-    _write_frame(ws, shown)
-    _format_sheet(ws, shown, 1)
-    for sc, name in zip(scenarios, sheet_names([sc.name for sc in scenarios])):
-        ws = wb.create_sheet(name)
-        head = pd.DataFrame({"": [sc.title, f"params/{sc.file.name} (sha256 {sha[sc.name]})",
-                                  f"API prices: genai-prices {price_catalog_version()} as of {sc['prices.price_date']}"]})
-        _write_frame(ws, head, header=False)
-        costs = _costs_frame(decisions[scenarios.index(sc)])
-        assumptions = pd.DataFrame([{"assumption": a.key, "value": a.value, "unit": a.unit or "", "source": a.source,
-                                     "checked": a.checked or "", "set in": a.origin} for a in sc.assumptions.values()])
-        start = 5 + len(costs) + 3
-        _write_frame(ws, costs, startrow=5)
-        _write_frame(ws, assumptions, startrow=start)
-        _put(ws, 5, 1, "Costs by option [USD/month unless the column says otherwise]")
-        _put(ws, start, 1, "Assumptions (value, unit, source)")
-        _format_sheet(ws, costs, 6)
-        _format_sheet(ws, assumptions, start + 1, row_units=assumptions["unit"].tolist())
-    ws = wb.create_sheet("provenance")
-    prov = pd.DataFrame({"item": ["computed with", "API price catalog", *[f"params/{sc.file.name}" for sc in scenarios]],
-                         "value": [provenance(), f"genai-prices {price_catalog_version()}",
-                                   *[f"sha256 {sha[sc.name]}" for sc in scenarios]]})
-    _write_frame(ws, prov)
-    _format_sheet(ws, prov, 1)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return _deterministic_xlsx(buf.getvalue())
-
-
-def _costs_frame(d: Decision):
-    """Every option and plan of a decision with its monthly cost, components and eligibility (values)."""
-    import pandas as pd
-
-    rows = []
-    for k, o in d.options.items():
-        rows.append({"plan": o.name, "recommended": k == d.recommended, "eligible": o.eligible, "why not": o.why_not,
-                     "quality": o.quality, "monthly_usd": o.monthly_usd, "usd_per_mtok": o.usd_per_mtok,
-                     "usd_per_request": o.usd_per_request, **o.components})
-    return pd.DataFrame(rows)
 
 
 # --- printing ---------------------------------------------------------------------------------------------------

@@ -53,6 +53,8 @@ __all__ = [
     "hybrid_claims_grid",
     "RoutingInputs",
     "routing_from_scenario",
+    "routed_plan",
+    "split_matches_decision",
     "routing_findings",
     "routing_cost_chart",
     "routing_frontier_chart",
@@ -632,6 +634,9 @@ class RoutingPlan:
         cannot take all the traffic; whether it would meet the floor.
     savings_vs_premium_usd, savings_vs_premium : float
         ``all_premium_usd - monthly_usd`` [USD/month] and as a share of ``all_premium_usd`` [fraction].
+    kind : str
+        ``"cheapest"``: the cheapest split over the destinations allowed (`optimal_split`); ``"tuned"``: the split a
+        router tuned to the floor makes over them, whatever it costs (`routed_split`).
     """
 
     shares: dict
@@ -651,6 +656,7 @@ class RoutingPlan:
     hard_share: float
     router_auc: float
     requests_per_month: float
+    kind: str = "cheapest"
 
 
 def _allowed_rows(d: pd.DataFrame, only) -> list[int]:
@@ -729,7 +735,7 @@ def optimal_split(destinations, hard_share, router_auc, quality_floor, requests_
     return _make_plan(d, rows, sol[0], h, auc, floor, r, router_usd)
 
 
-def _make_plan(d, rows, shares, h, auc, floor, r, router_usd) -> RoutingPlan:
+def _make_plan(d, rows, shares, h, auc, floor, r, router_usd, kind="cheapest") -> RoutingPlan:
     dp = dprime_from_auc(auc)
     qe, qh = d["quality_easy"].to_numpy(), d["quality_hard"].to_numpy()
     names = list(d["destination"])
@@ -758,6 +764,7 @@ def _make_plan(d, rows, shares, h, auc, floor, r, router_usd) -> RoutingPlan:
         hard_share=h,
         router_auc=auc,
         requests_per_month=r,
+        kind=kind,
     )
 
 
@@ -811,7 +818,7 @@ def routed_split(destinations, hard_share, router_auc, quality_floor, requests_p
     if s > cap[prem].sum() + _TOL:
         raise ValueError(f"quality_floor {floor:g} is out of reach of the destinations allowed.")
     shares = (_fill(weak, cap, 1.0 - s, len(d)) + _fill(prem, cap, s, len(d)))[0]
-    return _make_plan(d, rows, shares, h, auc, floor, r, router_usd)
+    return _make_plan(d, rows, shares, h, auc, floor, r, router_usd, kind="tuned")
 
 
 def routing_plan_table(plan: RoutingPlan) -> pd.DataFrame:
@@ -863,11 +870,20 @@ def routing_summary(plan: RoutingPlan) -> Markdown:
             f"All the destinations allowed give the same quality ({pct(plan.quality)} acceptable answers), so no router "
             f"is needed: the cheapest split is {used}, at {usd(plan.monthly_usd)} a month.")
     prem = " and ".join(plan.premium)
-    text = (f"To keep at least {pct(plan.quality_floor)} of answers acceptable with {pct(plan.hard_share)} hard "
-            f"requests and a router of AUC {plan.router_auc:.2f}, the cheapest split sends "
-            f"{pct(plan.premium_share)} of requests to {prem}" + (f" and the rest to {used}" if used else "") + ". "
-            f"It costs {usd(plan.monthly_usd)} a month against {usd(plan.all_premium_usd)} with everything on "
-            f"{prem}: a saving of {usd(plan.savings_vs_premium_usd)} ({pct(plan.savings_vs_premium)}).")
+    who = "the cheapest split sends" if plan.kind == "cheapest" else "a router tuned to the floor sends"
+    if plan.kind == "cheapest" and plan.premium_share >= 1 - _TOL:
+        text = (f"To keep at least {pct(plan.quality_floor)} of answers acceptable with {pct(plan.hard_share)} hard "
+                f"requests and a router of AUC {plan.router_auc:.2f}, the cheapest plan sends every request to {prem}: "
+                f"{usd(plan.monthly_usd)} a month; no split costs less.")
+    else:
+        text = (f"To keep at least {pct(plan.quality_floor)} of answers acceptable with {pct(plan.hard_share)} hard "
+                f"requests and a router of AUC {plan.router_auc:.2f}, {who} "
+                f"{pct(plan.premium_share)} of requests to {prem}" + (f" and the rest to {used}" if used else "") + ". "
+                f"It costs {usd(plan.monthly_usd)} a month against {usd(plan.all_premium_usd)} with everything on "
+                f"{prem}: " + (f"a saving of {usd(plan.savings_vs_premium_usd)} ({pct(plan.savings_vs_premium)})."
+                               if plan.savings_vs_premium_usd >= 0 else
+                               f"{usd(-plan.savings_vs_premium_usd)} more, so this split is not the cheapest plan that "
+                               f"meets the floor: everything on {prem} is."))
     if np.isfinite(plan.all_open_usd):
         verdict = ("and would meet the floor" if plan.all_open_meets_floor
                    else f"but reach only {pct(plan.all_open_quality)} acceptable answers")
@@ -938,13 +954,16 @@ def cost_by_split(destinations, hard_share, router_auc, quality_floor, requests_
 
 
 def cost_quality_frontier(destinations, hard_share, router_auc, quality_floor, requests_per_month,
-                          router_usd_per_request=0.0, other_aucs=(0.5, 1.0), points=25, only=None) -> pd.DataFrame:
+                          router_usd_per_request=0.0, other_aucs=(0.5, 1.0), points=25, only=None,
+                          plan: RoutingPlan | None = None) -> pd.DataFrame:
     """Cheapest monthly cost at each quality floor (the frontier), per router skill, with the chosen point.
 
     Parameters
     ----------
     destinations, hard_share, router_auc, quality_floor, requests_per_month, router_usd_per_request, only
-        As in `optimal_split`; the chosen point is its answer.
+        As in `optimal_split`; the chosen point is its answer unless ``plan`` is given.
+    plan : RoutingPlan, optional
+        The split to mark as chosen (e.g. the decision's, `routed_plan`).
     other_aucs : sequence of float
         Further router AUCs to draw a frontier for [unitless, 0.5-1], e.g. random (0.5) and perfect (1).
     points : int
@@ -978,7 +997,8 @@ def cost_quality_frontier(destinations, hard_share, router_auc, quality_floor, r
     qe, qh = d["quality_easy"].to_numpy(), d["quality_hard"].to_numpy()
     q_single = (1 - h) * qe[rows] + h * qh[rows]
     floors = np.linspace(q_single.min(), q_single.max(), int(points))
-    plan = optimal_split(d, h, router_auc, quality_floor, requests_per_month, router_usd_per_request, only)
+    if plan is None:
+        plan = optimal_split(d, h, router_auc, quality_floor, requests_per_month, router_usd_per_request, only)
     out = []
     for auc in aucs:
         label = f"router AUC {auc:.2f}"
@@ -1244,14 +1264,16 @@ def routing_from_scenario(scenario) -> RoutingInputs:
     - per-token options (managed, API): marginal = token cost per request; fixed = engineering, evaluation and
       compliance;
     - self-hosted: the fleet (GPUs, power, hosting, engineering, evaluation, upgrades, storage) is fixed, as sized by
-      the cost model for the whole workload's peak; only egress is marginal. Its capacity, ``max_share``, is the
-      serving replicas' requests per second at ``selfhost.max_utilization`` over the peak demand (spares excluded),
-      at most 1. The marginal cost is the right price for routing decisions once the fleet exists; the fixed cost
-      decides whether it should exist, which the subset search of `optimal_split` settles.
+      the cost model for the whole workload's peak (the decision's fleet); only egress is marginal. Its share limit,
+      ``max_share``, is the serving replicas' requests per second at ``selfhost.max_utilization`` over the peak
+      demand (spares excluded; the rule the fleet was sized by), at most 1; the overflow analysis gives it the
+      serving replicas' full capacity. The marginal cost is the right price for routing decisions once the fleet
+      exists; the fixed cost decides whether it should exist, which the subset search of `optimal_split` settles.
 
     The open model is the same self-hosted and managed (``routing.open_quality_*``); the API has
-    ``routing.premium_quality_*``. The quality floor recovers ``routing.recovered_fraction`` of the gap between them
-    (the open model's own quality when the API is not permitted). The router costs
+    ``routing.premium_quality_*``. The quality floor is the decision's (`econ._pipeline.quality_inputs`): it recovers
+    ``routing.recovered_fraction`` of the gap between them (the open model's own quality when the API is not
+    permitted). The router costs
     ``routing.router_usd_per_request`` plus ``routing.router_hours_per_month`` of engineering spread over the month's
     requests (exact: the router cost is counted on every request whenever it is used). The traffic profile is
     `daily_profile` at ``workload.peak_to_mean``; overflow and failures go to ``routing.overflow_to`` (the other
@@ -1264,6 +1286,8 @@ def routing_from_scenario(scenario) -> RoutingInputs:
     >>> list(r.destinations["destination"]), list(r.excluded)
     (['self-hosted', 'managed open endpoint'], ['premium API'])
     """
+    from ._pipeline import quality_inputs
+
     v = scenario.values
     costs = option_costs(v)
     r = float(costs["api"]["requests_per_month"])
@@ -1272,9 +1296,10 @@ def routing_from_scenario(scenario) -> RoutingInputs:
     open_q, prem_q = (q["open_quality_easy"], q["open_quality_hard"]), (q["premium_quality_easy"], q["premium_quality_hard"])
     _check_class_qualities(*open_q, *prem_q)
     rows, excluded, marginal = [], {}, {}
-    sh = costs["selfhost"]
+    sh = costs["selfhost"]  # the decision's fleet: its serving replicas at full load, spares excluded
     peak_rps = float(sh["peak_requests_per_s"])
-    capacity_rps = float(sh["serving_replicas"] * sh["replica_requests_per_s"]) * float(v["selfhost.max_utilization"])
+    capacity_rps = float(sh["serving_replicas"] * sh["replica_requests_per_s"])
+    planned_rps = capacity_rps * float(v["selfhost.max_utilization"])
     egress = (float(sh["egress_storage_usd"]) - float(v["selfhost.storage_usd_per_month"])) / r
     for key, name, quality in (("selfhost", SELFHOST, open_q), ("managed", MANAGED, open_q), ("api", PREMIUM, prem_q)):
         if not v[f"{key}.permitted"]:
@@ -1283,15 +1308,14 @@ def routing_from_scenario(scenario) -> RoutingInputs:
         c = costs[key]
         marginal[name] = egress if key == "selfhost" else float(c["tokens_usd"]) / r
         fixed = float(c["monthly_usd"]) - marginal[name] * r
-        cap = min(1.0, capacity_rps / peak_rps) if key == "selfhost" else 1.0
+        cap = min(1.0, planned_rps / peak_rps) if key == "selfhost" else 1.0
         rows.append((name, marginal[name], *quality, fixed, cap))
     if not rows:
         raise ValueError("No destination is permitted in this scenario: set api, managed or selfhost.permitted true.")
     names, cost, qe, qh, fixed, cap = zip(*rows)
     dest = routing_destinations(names, cost, qe, qh, fixed, cap)
     h, x = float(v["routing.hard_share"]), float(v["routing.recovered_fraction"])
-    q_open, q_prem = (1 - h) * open_q[0] + h * open_q[1], (1 - h) * prem_q[0] + h * prem_q[1]
-    floor = q_open + x * (q_prem - q_open) if PREMIUM in names else (q_prem if names == (PREMIUM,) else q_open)
+    floor = float(quality_inputs(v)["floor"])  # the decision's floor
     want = {"api": PREMIUM, "managed": MANAGED}[v["routing.overflow_to"]]
     overflow_to = next((n for n in (want, PREMIUM, MANAGED) if n in marginal), SELFHOST)
     return RoutingInputs(
@@ -1317,6 +1341,69 @@ def routing_from_scenario(scenario) -> RoutingInputs:
             "step_hours": 1.0,
         },
     )
+
+
+def routed_plan(inputs: RoutingInputs) -> RoutingPlan | None:
+    """The routed split the decision prices (`econ.decide`'s ``options["routed"]``), as a `RoutingPlan`.
+
+    Parameters
+    ----------
+    inputs : RoutingInputs
+        From `routing_from_scenario`.
+
+    Returns
+    -------
+    RoutingPlan or None
+        The cheapest split over every permitted destination that meets the floor (`optimal_split`, ``kind ==
+        "cheapest"``). When that split sends everything to the premium API, the split a router tuned to the floor
+        makes between the cheapest open destination and the API instead (`routed_split`, ``kind == "tuned"``:
+        priced to show what splitting would cost, not recommended), if it splits. Otherwise the cheapest plan, one
+        destination (no premium level, or a floor the open model meets): there is no split. None when no plan
+        reaches the floor.
+
+    Examples
+    --------
+    >>> from econ import load_scenario, PARAMS_DIR
+    >>> p = routed_plan(routing_from_scenario(load_scenario(PARAMS_DIR / "enterprise_steady.yaml")))
+    >>> p.kind, {k: round(v, 4) for k, v in p.shares.items() if v}, round(p.monthly_usd, 2)
+    ('cheapest', {'managed open endpoint': 0.4758, 'premium API': 0.5242}, 9587.87)
+    """
+    try:
+        plan = optimal_split(**inputs.split_args)
+    except ValueError:
+        return None
+    used = [k for k, x in plan.shares.items() if x > 1e-12]
+    names = list(inputs.destinations["destination"])
+    if len(used) < 2 and plan.premium and len(names) > 1:
+        plans = []
+        for name in names:
+            if name not in plan.premium:
+                try:
+                    tuned = routed_split(**inputs.split_args, only=[name, *plan.premium])
+                except ValueError:
+                    continue
+                if sum(x > 1e-12 for x in tuned.shares.values()) > 1:  # a floor the open model meets splits nothing
+                    plans.append(tuned)
+        if plans:
+            return min(plans, key=lambda p: p.monthly_usd)
+    return plan
+
+
+OPTION_OF = {SELFHOST: "selfhost", MANAGED: "managed", PREMIUM: "api"}
+"""Destination name -> option key of `econ.option_costs` and of a decision's plans."""
+
+
+def split_matches_decision(plan: RoutingPlan | None, decision) -> bool:
+    """Whether a split is the decision's routed split: the same destinations, shares (to 1e-9) and monthly cost (to a
+    cent); a plan that splits nothing matches a decision without a routed split."""
+    routed = decision.options.get("routed")
+    shares = {} if plan is None else {OPTION_OF[k]: x for k, x in plan.shares.items() if x > 1e-12}
+    if routed is None:
+        return len(shares) < 2
+    if plan is None or set(shares) != set(routed.shares):
+        return False
+    return (all(abs(shares[k] - routed.shares[k]) <= 1e-9 for k in shares)
+            and abs(plan.monthly_usd - routed.monthly_usd) <= 0.005)
 
 
 # ------------------------------------------------------------------------------------------ claims 9 and 19
@@ -1388,8 +1475,40 @@ def _range_text(values) -> str:
     return lo if lo == hi else f"from {lo} to {hi}"
 
 
+def _decision_line(plan: RoutingPlan | None, decision) -> str:
+    """One sentence: the decision's recommended plan, and whether this page's split is the decision's routed split."""
+    from ._views import fact
+
+    rec = decision.recommended_plan
+    head = (f"The decision (the same on every page) recommends the **{fact('recommended', rec.name)}** at "
+            f"{fact(f'options.{rec.key}.monthly_usd', usd(rec.monthly_usd))} a month"
+            + (f" among plans that reach the quality floor of {pct(decision.quality_floor)}"
+               if decision.quality_basis == "floor" else "") + ". ")
+    routed = decision.options.get("routed")
+    splits = plan is not None and sum(x > 1e-12 for x in plan.shares.values()) > 1
+    if not split_matches_decision(plan, decision):
+        shown = ", ".join(f"{k} {pct(x)}" for k, x in plan.shares.items() if x > 1e-12) if plan is not None else "none"
+        theirs = (", ".join(f"{OPTIONS_NAMES.get(k, k)} {pct(x)}" for k, x in routed.shares.items())
+                  + f", {usd(routed.monthly_usd)}") if routed is not None else "no split"
+        return head + (f"The split on this page ({shown}, {usd(plan.monthly_usd) if plan else '–'}) is not the "
+                       f"decision's ({theirs}): the decision was computed from other inputs.")
+    if not splits:
+        where = next((k for k, x in plan.shares.items() if x > 1e-12), "one destination") if plan else "one destination"
+        return head + f"No split of traffic is priced: the cheapest plan that meets the floor sends everything to {where}."
+    if rec.key == "routed":
+        return head + "The split on this page is that plan."
+    gap = routed.monthly_usd - rec.monthly_usd
+    why = (f"not eligible: {routed.why_not}" if not routed.eligible else
+           f"{usd(gap)} a month more than the recommended plan" if gap >= 0 else "cheaper but not recommended")
+    return head + (f"The routed split on this page ({fact('options.routed.monthly_usd', usd(routed.monthly_usd))} a "
+                   f"month) is the decision's routed split, {why}.")
+
+
+OPTIONS_NAMES = {v: k for k, v in OPTION_OF.items()}
+
+
 def routing_findings(inputs: RoutingInputs, plan: RoutingPlan, hybrid: RoutingPlan, flow: pd.DataFrame,
-                     grid: pd.DataFrame) -> Markdown:
+                     grid: pd.DataFrame, decision=None) -> Markdown:
     """What the routing analysis says about a scenario, and whether claims 9 and 19 hold, as computed sentences.
 
     Parameters
@@ -1404,6 +1523,9 @@ def routing_findings(inputs: RoutingInputs, plan: RoutingPlan, hybrid: RoutingPl
         `overflow_costs` for the hybrid's self-hosted share.
     grid : pandas.DataFrame
         `hybrid_claims_grid` on the hybrid's destinations (``inputs.claims_args``).
+    decision : Decision, optional
+        The scenario's decision (`econ.decision`): the first bullet names its recommended plan and says whether
+        ``plan`` is its routed split.
 
     Returns
     -------
@@ -1411,6 +1533,8 @@ def routing_findings(inputs: RoutingInputs, plan: RoutingPlan, hybrid: RoutingPl
         Bullet points; every number computed from the arguments.
     """
     out = []
+    if decision is not None:
+        out.append(_decision_line(plan, decision))
     if inputs.excluded:
         out.append("Left out, not permitted in this scenario: "
                    + "; ".join(f"{k} (`{why}`)" for k, why in inputs.excluded.items()) + ".")
@@ -1434,26 +1558,34 @@ def routing_findings(inputs: RoutingInputs, plan: RoutingPlan, hybrid: RoutingPl
                    f"{usd(hybrid.all_premium_usd)} all-premium, " + (f"a saving of {pct(sav)}." if sav >= 0 else
                                                                      f"{pct(-sav)} more."))
         ok9 = s_p <= CLAIM9_PREMIUM_SHARE[1] + 1e-6
+        fixed = float(d.loc[d["destination"] == SELFHOST, "fixed_usd_per_month"].iloc[0])
         out.append(f"Claim 9 (80–90 % self-hosted, 10–20 % premium) {'holds' if ok9 else 'fails'} as a traffic split "
                    f"here: the quality floor needs {pct(s_p)} on premium"
-                   + ("" if sav >= 0 else ", and the split does not pay: the fleet alone costs "
-                      f"{usd(hybrid.monthly_usd_by_destination[SELFHOST])} a month") + ".")
+                   + ("" if sav >= 0 else ", and the split does not pay: self-hosting's fixed cost alone (fleet, "
+                      f"engineering, evaluation, upgrades, storage) is {usd(fixed)} a month") + ".")
         lo19, hi19 = CLAIM19_SAVINGS
         verdict = "holds" if lo19 <= sav <= hi19 else ("is exceeded" if sav > hi19 else "fails")
-        fixed = hybrid.monthly_usd_by_destination[SELFHOST]
         limit = (1 - lo19) * hybrid.all_premium_usd - (hybrid.monthly_usd - fixed)
-        need = (f"needs the fleet to cost at most {usd(limit)} a month; it costs {usd(fixed)}" if limit > 0 else
-                f"is out of reach even with a free fleet: the rest of the split costs {usd(hybrid.monthly_usd - fixed)}")
+        need = (f"needs self-hosting's fixed cost to be at most {usd(limit)} a month; it is {usd(fixed)}" if limit > 0
+                else f"is out of reach even with a free fleet: the rest of the split costs "
+                f"{usd(hybrid.monthly_usd - fixed)}")
         out.append(f"Claim 19 (hybrid routing saves 30–50 %) {verdict} for this hybrid ({pct(sav)}). A 30 % saving at "
                    f"this split {need}.")
     if plan.premium or len(plan.shares) > 1:
         best = ", ".join(f"{k} {pct(v)}" for k, v in plan.shares.items() if v > _TOL)
         sav, (lo19, hi19) = plan.savings_vs_premium, CLAIM19_SAVINGS
-        tail = (f", {pct(sav)} below all-premium (claim 19's 30–50 %: "
-                + ("holds" if lo19 <= sav <= hi19 else "exceeded" if sav > hi19 else "fails") + ")"
-                if np.isfinite(sav) else "")
-        out.append(f"The cheapest split over every permitted destination is {best}: {usd(plan.monthly_usd)} a "
-                   f"month{tail}.")
+        verdict = "holds" if lo19 <= sav <= hi19 else "exceeded" if sav > hi19 else "fails"
+        if sum(v > _TOL for v in plan.shares.values()) == 1:
+            out.append(f"The cheapest plan over every permitted destination sends everything to "
+                       f"{next(k for k, v in plan.shares.items() if v > _TOL)}: {usd(plan.monthly_usd)} a month.")
+        elif plan.kind == "cheapest":
+            tail = (f", {pct(sav)} below all-premium (claim 19's 30–50 %: {verdict})" if np.isfinite(sav) else "")
+            out.append(f"The cheapest split over every permitted destination is {best}: {usd(plan.monthly_usd)} a "
+                       f"month{tail}.")
+        else:
+            out.append(f"The cheapest plan that meets the floor sends everything to {' and '.join(plan.premium)} "
+                       f"({usd(plan.all_premium_usd)} a month); a router tuned to the floor would split {best} for "
+                       f"{usd(plan.monthly_usd)}, {pct(-sav)} more (claim 19's 30–50 %: {verdict}).")
     if len(grid):
         hs = sorted(grid["hard_share"].unique())
         parts9, parts19 = [], []
@@ -1469,7 +1601,8 @@ def routing_findings(inputs: RoutingInputs, plan: RoutingPlan, hybrid: RoutingPl
         sh_rows = flow[flow["component"] == OVERFLOW_COMPONENTS[0]]
         peak, cap = float(sh_rows["demand"].max()), float(sh_rows["capacity"].iloc[0])
         by = s["monthly_usd_by_component"]
-        head = (f"The fleet serves up to {cap:,.0f} requests an hour; its busiest hour brings {peak:,.0f} "
+        head = (f"The decision's fleet serves up to {cap:,.0f} requests an hour (its serving replicas at full load, "
+                f"spares excluded); its busiest hour brings {peak:,.0f} "
                 + (f"({cap / peak:.1f} times less than capacity), so nothing overflows." if peak <= cap else
                    f": {pct(s['overflow_share'])} of its requests overflow to the {inputs.overflow_to} for "
                    f"{usd(by[OVERFLOW_COMPONENTS[2]])} a month.") if peak > 0 else

@@ -5,15 +5,14 @@ columns ``requests``, ``input_tokens``, ``cached_input_tokens``, ``output_tokens
 (the part of the step inside the observed span [s]; shorter than the step only at the edges of a log).
 A NaN in ``requests`` is a gap in the data, not zero traffic. ``profile.attrs`` holds ``step_s`` and ``source``.
 
-Logs can be large: `read_requests` and `cost_per_task` aggregate with DuckDB, out of core, so a 50-million-row
-log turns into a per-minute profile in bounded memory (``benchmarks/bench_traffic.py``). Provisioning policies
-then run vectorized over the profile's time steps.
+Profiles come from logs (`econ.read_requests`, econ/_usage.py: DuckDB, out of core), from the shipped traces,
+from a profile CSV beside a scenario (``traffic.profile``, as ``scenario-from-log`` writes it), or are synthetic.
+Provisioning policies then run vectorized over the profile's time steps.
 """
 
 from __future__ import annotations
 
 import difflib
-import os
 import re
 from collections.abc import Mapping, Sequence
 from functools import cache
@@ -24,6 +23,10 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from ._params import profile_csv_path
+from ._usage import PROFILE_COLUMNS as _PROFILE_COLUMNS
+from ._usage import _profile, _step_seconds, read_profile_csv, read_rate_series, read_requests
+
 __all__ = [
     "TRACES",
     "POLICIES",
@@ -31,12 +34,8 @@ __all__ = [
     "trace_path",
     "trace_profile",
     "trace_peak_to_mean",
-    "read_requests",
-    "read_rate_series",
     "synthetic_profile",
     "peak_to_mean",
-    "cost_per_task",
-    "task_prices_from_scenario",
     "provisioning_timeline",
     "provisioning_table",
     "profile_chart",
@@ -46,9 +45,8 @@ __all__ = [
     "provisioning_view",
     "provisioning_summary",
     "provisioning_by_volume",
-    "example_usage_log",
-    "cost_per_task_view",
     "provisioning_volume_chart",
+    "keep_alive_shares",
 ]
 
 TRACE_DIR = Path(__file__).parent / "data" / "traces"
@@ -61,7 +59,7 @@ TRACES = {
 """Shipped traces: kit name -> file in ``econ/data/traces/`` (sources and licences in ATTRIBUTION.md there)."""
 
 POLICIES = {
-    "fixed": "fixed fleet for the peak",
+    "fixed": "fixed fleet (the decision's)",
     "autoscale": "autoscaling",
     "scale_to_zero": "scale to zero",
 }
@@ -70,7 +68,6 @@ POLICIES = {
 SERVEGEN_DAY0 = "2024-01-01"
 """Date given to ServeGen's day 0, whose weekday is not published (2024-01-01 is a Monday): a label, not a fact."""
 
-_PROFILE_COLUMNS = ["requests", "input_tokens", "cached_input_tokens", "output_tokens", "seconds"]
 _DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 
@@ -143,8 +140,7 @@ def trace_profile(name: str, freq: str | None = None) -> pd.DataFrame:
     key = _trace_name(name)
     path = trace_path(key)
     if key.startswith("azure"):
-        return read_requests(path, timestamp="TIMESTAMP", input_tokens="ContextTokens",
-                             output_tokens="GeneratedTokens", freq=freq or "1min")
+        return read_requests(path, format="azure", freq=freq or "1min")
     if freq is not None:
         raise ValueError(f"freq={freq!r}: the ServeGen traces are 10-minute rates; pass freq=None "
                          "and measure coarser windows with peak_to_mean(profile, window)")
@@ -162,264 +158,6 @@ def trace_peak_to_mean(name: str, window: str | None = None) -> float:
     1.86
     """
     return float(peak_to_mean(trace_profile(name), window))
-
-
-# --------------------------------------------------------------------------------------------------- readers
-def _step_seconds(freq, name: str = "freq") -> float:
-    try:
-        seconds = pd.Timedelta(freq).total_seconds() if not isinstance(freq, (int, float)) else float(freq)
-    except (ValueError, TypeError):
-        seconds = float("nan")
-    if not np.isfinite(seconds) or seconds <= 0:
-        raise ValueError(f"{name}={freq!r} is not a time step; give a positive duration such as '1min', '10min' or '1h'")
-    return seconds
-
-
-def _connect(memory_limit: str | None = None, threads: int | None = None):
-    import duckdb
-
-    con = duckdb.connect()
-    con.execute(f"SET threads = {int(threads or os.cpu_count() or 1)}")
-    if memory_limit:
-        con.execute(f"SET memory_limit = '{memory_limit}'")
-    con.execute("SET preserve_insertion_order = false")
-    try:
-        con.execute("SET enable_progress_bar = false")  # nothing printed (scripts, benchmarks)
-    except duckdb.Error:  # in Jupyter without ipywidgets DuckDB refuses the setting (and draws no bar)
-        pass
-    return con
-
-
-def _source(con, source) -> tuple[str, str]:
-    """A DuckDB table expression for a file (CSV, JSONL, Parquet; compressed too) or a DataFrame, and its name."""
-    if isinstance(source, pd.DataFrame):
-        con.register("frame_source", source)
-        return "frame_source", "the DataFrame"
-    path = str(source)
-    name = Path(path).name
-    if not any(c in path for c in "*?[") and not Path(path).exists():
-        raise ValueError(f"request log {path!r} does not exist")
-    lower = re.sub(r"\.(gz|zst|zstd)$", "", name.lower())
-    quoted = "'" + path.replace("'", "''") + "'"
-    if lower.endswith((".csv", ".tsv", ".txt")):
-        return f"read_csv({quoted})", path
-    if lower.endswith((".jsonl", ".ndjson", ".json")):
-        return f"read_json({quoted}, format='newline_delimited')", path
-    if lower.endswith((".parquet", ".pq")):
-        return f"read_parquet({quoted})", path
-    raise ValueError(f"request log {path!r}: unknown file type; expected .csv, .jsonl/.ndjson or .parquet "
-                     "(optionally .gz or .zst compressed)")
-
-
-def _columns(con, table: str) -> dict[str, str]:
-    rows = con.execute(f"DESCRIBE SELECT * FROM {table}").fetchall()
-    return {r[0]: str(r[1]).upper() for r in rows}
-
-
-def _resolve(present: dict[str, str], mapping: Mapping[str, str | None], where: str) -> dict[str, tuple[str, str]]:
-    """Map roles to (quoted column, type); a missing column raises a ValueError naming file, role and columns."""
-    lower = {c.lower(): c for c in present}
-    out = {}
-    for role, col in mapping.items():
-        if col is None:
-            continue
-        actual = col if col in present else lower.get(str(col).lower())
-        if actual is None:
-            close = difflib.get_close_matches(str(col), list(present), n=1, cutoff=0.5)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise ValueError(f"{where}: no column {col!r} (given as {role}=); the columns are "
-                             f"{', '.join(repr(c) for c in present)}.{hint}")
-        out[role] = ('"' + actual.replace('"', '""') + '"', present[actual])
-    return out
-
-
-def _epoch_us(col: str, kind: str) -> str:
-    """SQL for microseconds since the Unix epoch; numeric timestamps are read as seconds since the epoch."""
-    if kind.startswith(("TIMESTAMP", "DATE")):
-        return f"epoch_us({col})"
-    if kind in {"VARCHAR", "TEXT", "STRING"}:
-        return f"epoch_us(CAST({col} AS TIMESTAMP))"
-    return f"CAST(round(CAST({col} AS DOUBLE) * 1e6) AS BIGINT)"
-
-
-def read_requests(
-    path,
-    timestamp: str = "timestamp",
-    input_tokens: str = "input_tokens",
-    output_tokens: str = "output_tokens",
-    model: str | None = None,
-    cached_input_tokens: str | None = None,
-    task: str | None = None,
-    freq: str = "1min",
-    origin: str = "start",
-    memory_limit: str | None = None,
-) -> pd.DataFrame:
-    """Per-interval traffic profile of a request log (one row per request or model call), aggregated by DuckDB.
-
-    Parameters
-    ----------
-    path : str, Path or DataFrame
-        CSV, JSON lines or Parquet file (``.gz``/``.zst`` compressed too; a glob such as ``logs/*.parquet``
-        works), or a DataFrame.
-    timestamp, input_tokens, output_tokens : str
-        Column names of the request arrival time, prompt tokens [tokens] and generated tokens [tokens]
-        (case-insensitive). A numeric timestamp is read as seconds since the Unix epoch.
-    model, cached_input_tokens, task : str, optional
-        Optional columns of a metered usage log. ``cached_input_tokens`` [tokens] is summed into the profile;
-        ``model`` and ``task`` are only checked here (so one mapping serves `cost_per_task` too).
-    freq : str
-        Step of the profile, e.g. ``"1min"``, ``"10min"``, ``"1h"``.
-    origin : {"start", "epoch"}
-        Steps start at the first request (``"start"``, as the trace README measures) or on the clock
-        (``"epoch"``: whole minutes, hours, ...).
-    memory_limit : str, optional
-        DuckDB memory limit, e.g. ``"1GB"``; DuckDB spills to disk beyond it.
-
-    Returns
-    -------
-    DataFrame
-        The profile (see the module docstring): every step from the first to the last request, empty steps as 0.
-        ``attrs``: ``step_s`` [s], ``source``, ``rows`` (requests read).
-
-    Raises
-    ------
-    ValueError
-        A mapped column is missing (the message names the file, the column and the columns present); a
-        negative token count; cached input tokens above input tokens; an unknown file type.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> log = pd.DataFrame({"ts": pd.to_datetime(["2025-01-01 00:00:10", "2025-01-01 00:00:50",
-    ...                                            "2025-01-01 00:02:20"]),
-    ...                     "in": [100, 200, 300], "out": [10, 20, 30]})
-    >>> p = read_requests(log, timestamp="ts", input_tokens="in", output_tokens="out")
-    >>> p[["requests", "input_tokens", "output_tokens", "seconds"]].to_numpy().tolist()
-    [[2.0, 300.0, 30.0, 60.0], [0.0, 0.0, 0.0, 60.0], [1.0, 300.0, 30.0, 10.0]]
-    """
-    step_s = _step_seconds(freq)
-    if origin not in ("start", "epoch"):
-        raise ValueError(f"origin={origin!r} is not allowed; expected 'start' or 'epoch'")
-    con = _connect(memory_limit)
-    try:
-        table, where = _source(con, path)
-        cols = _resolve(_columns(con, table), {
-            "timestamp": timestamp, "input_tokens": input_tokens, "output_tokens": output_tokens,
-            "model": model, "cached_input_tokens": cached_input_tokens, "task": task}, where)
-        t = _epoch_us(*cols["timestamp"])
-        inp, out = cols["input_tokens"][0], cols["output_tokens"][0]
-        cached = cols["cached_input_tokens"][0] if "cached_input_tokens" in cols else "0"
-        t0, t1, rows, bad, over = con.execute(
-            f"SELECT min({t}), max({t}), count({t}), count(*) FILTER ({inp} < 0 OR {out} < 0 OR {cached} < 0), "
-            f"count(*) FILTER ({cached} > {inp}) FROM {table}").fetchone()
-        _check_tokens(where, bad, over, cached_input_tokens)
-        if rows == 0:
-            raise ValueError(f"{where}: no request with a timestamp in column {timestamp!r}")
-        step_us = int(round(step_s * 1e6))
-        base = t0 if origin == "start" else (t0 // step_us) * step_us
-        agg = con.execute(
-            f"SELECT ({t} - {base}) // {step_us} AS b, count(*) AS n, sum({inp})::DOUBLE AS i, sum({cached})::DOUBLE AS c, "
-            f"sum({out})::DOUBLE AS o FROM {table} WHERE {t} IS NOT NULL GROUP BY b").fetchnumpy()
-    finally:
-        con.close()
-    n_steps = int((t1 - base) // step_us) + 1
-    values = np.zeros((n_steps, 4))
-    idx = np.asarray(agg["b"], dtype=np.int64)
-    for j, key in enumerate(("n", "i", "c", "o")):
-        values[idx, j] = np.nan_to_num(_floats(agg[key]))
-    starts_us = base + np.arange(n_steps, dtype=np.int64) * step_us
-    seconds = np.clip((np.minimum(starts_us + step_us, t1) - np.maximum(starts_us, t0)) / 1e6, 0, step_s)
-    return _profile(starts_us, values, seconds, step_s, where, rows=int(rows))
-
-
-def _floats(column) -> np.ndarray:
-    """A fetched DuckDB column as floats, SQL NULL as NaN (DuckDB returns NULLs as a masked array)."""
-    return np.ma.filled(np.ma.asarray(column, dtype=float), np.nan)
-
-
-def _check_tokens(where: str, bad: int, over: int, cached_col) -> None:
-    if bad:
-        raise ValueError(f"{where}: {bad} row(s) have a negative token count; token counts must be >= 0")
-    if over:
-        raise ValueError(f"{where}: {over} row(s) have more cached input tokens ({cached_col!r}) than input tokens; "
-                         "cached input tokens are part of the input tokens")
-
-
-def _profile(starts_us, values, seconds, step_s: float, source: str, **attrs) -> pd.DataFrame:
-    frame = pd.DataFrame(values, columns=_PROFILE_COLUMNS[:4],
-                         index=pd.DatetimeIndex(pd.to_datetime(np.asarray(starts_us), unit="us"), name="start"))
-    frame["seconds"] = np.asarray(seconds, float)
-    frame.attrs.update(step_s=float(step_s), source=str(source), **attrs)
-    return frame
-
-
-def read_rate_series(
-    path,
-    time: str = "window_start_s",
-    requests_per_s: str = "req_per_s",
-    input_tokens_per_s: str | None = None,
-    output_tokens_per_s: str | None = None,
-    origin: str = SERVEGEN_DAY0,
-) -> pd.DataFrame:
-    """Profile of an aggregate rate series (one row per window, rates per second), such as ServeGen's.
-
-    Parameters
-    ----------
-    path : str, Path or DataFrame
-        CSV, JSON lines or Parquet file, or a DataFrame.
-    time : str
-        Column of the window start: a timestamp, or seconds since ``origin``.
-    requests_per_s, input_tokens_per_s, output_tokens_per_s : str
-        Columns of the mean rates in each window [requests/s], [tokens/s]; NaN marks a gap.
-    origin : str
-        Date of time 0 when ``time`` is in seconds [ISO date].
-
-    Returns
-    -------
-    DataFrame
-        The profile: rates × window length [per step]; gaps stay NaN. The step is the most common spacing.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> series = pd.DataFrame({"t": [0, 600, 1200], "rps": [1.0, float("nan"), 2.5]})
-    >>> p = read_rate_series(series, time="t", requests_per_s="rps")
-    >>> p["requests"].tolist(), p.attrs["step_s"]
-    ([600.0, nan, 1500.0], 600.0)
-    """
-    con = _connect()
-    try:
-        table, where = _source(con, path)
-        cols = _resolve(_columns(con, table), {"time": time, "requests_per_s": requests_per_s,
-                                               "input_tokens_per_s": input_tokens_per_s,
-                                               "output_tokens_per_s": output_tokens_per_s}, where)
-        t_col, t_kind = cols["time"]
-        t = _epoch_us(t_col, t_kind) if t_kind.startswith(("TIMESTAMP", "DATE", "VARCHAR")) else \
-            f"CAST(round(CAST({t_col} AS DOUBLE) * 1e6) AS BIGINT) + {int(pd.Timestamp(origin).value // 1000)}"
-        rates = [cols[k][0] if k in cols else "NULL" for k in ("requests_per_s", "input_tokens_per_s", "output_tokens_per_s")]
-        data = con.execute(f"SELECT {t} AS t, {', '.join(f'CAST({r} AS DOUBLE)' for r in rates)} FROM {table} "
-                       f"WHERE {t_col} IS NOT NULL ORDER BY t").fetchnumpy()
-    finally:
-        con.close()
-    t_us = np.asarray(data["t"], dtype=np.int64)
-    if len(t_us) < 2:
-        raise ValueError(f"{where}: a rate series needs at least two windows; found {len(t_us)}")
-    diffs = np.diff(t_us)
-    step_us = int(pd.Series(diffs).mode().iloc[0])
-    if step_us <= 0 or np.any(diffs % step_us):
-        raise ValueError(f"{where}: windows in {time!r} are not evenly spaced (or repeat); a rate series needs one row per window")
-    full = t_us[0] + np.arange((t_us[-1] - t_us[0]) // step_us + 1, dtype=np.int64) * step_us
-    pos = (t_us - t_us[0]) // step_us
-    values = np.full((len(full), 4), np.nan)
-    keys = [k for k in data if k != "t"]
-    step_s = step_us / 1e6
-    for j, key in zip((0, 1, 3), keys):
-        values[pos, j] = _floats(data[key]) * step_s
-    values[pos, 2] = np.where(np.isnan(values[pos, 0]), np.nan, 0.0)  # no cached-token figure in a rate series
-    for j in (1, 3):  # token columns not mapped: 0 where the window has data
-        if np.all(np.isnan(values[pos, j])):
-            values[pos, j] = np.where(np.isnan(values[pos, 0]), np.nan, 0.0)
-    return _profile(full, values, np.full(len(full), step_s), step_s, where, rows=len(t_us))
 
 
 # --------------------------------------------------------------------------------------------------- synthetic
@@ -627,153 +365,6 @@ def peak_to_mean(profile: pd.DataFrame, window: str | None = None, column: str =
     return float(rate.max() / rate.mean())
 
 
-# --------------------------------------------------------------------------------------------------- cost per task
-_PRICE_KEYS = ("input_usd_per_mtok", "output_usd_per_mtok", "cache_read_usd_per_mtok")
-
-
-def _prices(prices: Mapping[str, Mapping[str, float]]) -> dict[str, tuple[float, float, float]]:
-    if not isinstance(prices, Mapping) or not prices:
-        raise ValueError(f"prices={prices!r} is not allowed; expected {{option: {{'input_usd_per_mtok': ..., "
-                         "'output_usd_per_mtok': ..., 'cache_read_usd_per_mtok': ... (optional)}}}")
-    out = {}
-    for option, p in prices.items():
-        missing = [k for k in _PRICE_KEYS[:2] if k not in p]
-        if missing:
-            raise ValueError(f"prices[{option!r}] has no {', '.join(missing)}; give input_usd_per_mtok and "
-                             "output_usd_per_mtok [USD per million tokens] (cache_read_usd_per_mtok optional)")
-        unknown = set(p) - set(_PRICE_KEYS)
-        if unknown:
-            raise ValueError(f"prices[{option!r}] has unknown key(s) {sorted(unknown)}; allowed: {list(_PRICE_KEYS)}")
-        cache = p.get("cache_read_usd_per_mtok")
-        triple = (float(p["input_usd_per_mtok"]), float(p["output_usd_per_mtok"]),
-                  float(p["input_usd_per_mtok"] if cache is None else cache))
-        if not all(np.isfinite(x) and x >= 0 for x in triple):
-            raise ValueError(f"prices[{option!r}] = {dict(p)!r}: prices must be numbers >= 0 [USD per million tokens]")
-        out[str(option)] = triple
-    return out
-
-
-def cost_per_task(
-    path,
-    prices: Mapping[str, Mapping[str, float]],
-    input_tokens: str = "input_tokens",
-    output_tokens: str = "output_tokens",
-    cached_input_tokens: str | None = None,
-    task: str | None = None,
-    model: str | None = None,
-    timestamp: str | None = None,
-    memory_limit: str | None = None,
-) -> pd.DataFrame:
-    """Cost of each task (feature) in a metered usage log, re-priced for each option on the log's own calls.
-
-    Parameters
-    ----------
-    path : str, Path or DataFrame
-        Usage log, one row per model call (CSV, JSON lines, Parquet or a DataFrame).
-    prices : mapping
-        ``{option: {"input_usd_per_mtok", "output_usd_per_mtok"[, "cache_read_usd_per_mtok"]}}``
-        [USD per million tokens]; a missing or None cache-read price charges cached tokens at the input price.
-        `task_prices_from_scenario` builds it from a scenario.
-    input_tokens, output_tokens, cached_input_tokens : str
-        Columns [tokens per call]; cached input tokens are part of the input tokens.
-    task, model : str, optional
-        Columns naming the feature that made the call and the model it used; results are grouped by them.
-    timestamp : str, optional
-        Checked if given, otherwise unused: the same mapping as `read_requests` can be passed.
-    memory_limit : str, optional
-        DuckDB memory limit, e.g. ``"1GB"``.
-
-    Returns
-    -------
-    DataFrame
-        One row per task (and model) and option: ``requests``, token sums, ``usd``, ``usd_per_request``,
-        ``usd_per_1k_requests``, ``share`` (of that option's total).
-
-    Notes
-    -----
-    Each call costs ``[(I - C) p_in + C p_cache + O p_out] / 1e6`` on its own input ``I``, cached ``C`` and output
-    ``O`` tokens; a task's cost is the sum over its calls (in SQL, out of core). Cache writes are not charged.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> log = pd.DataFrame({"feature": ["chat", "chat", "summary"], "in": [1000, 3000, 10000],
-    ...                     "cached": [0, 2000, 0], "out": [100, 300, 50]})
-    >>> prices = {"api": {"input_usd_per_mtok": 3.0, "output_usd_per_mtok": 15.0, "cache_read_usd_per_mtok": 0.3}}
-    >>> t = cost_per_task(log, prices, input_tokens="in", output_tokens="out", cached_input_tokens="cached",
-    ...                   task="feature")
-    >>> t[["task", "option", "requests", "usd"]].round(4).to_numpy().tolist()
-    [['chat', 'api', 2, 0.0126], ['summary', 'api', 1, 0.0308]]
-    """
-    priced = _prices(prices)
-    con = _connect(memory_limit)
-    try:
-        table, where = _source(con, path)
-        cols = _resolve(_columns(con, table), {
-            "input_tokens": input_tokens, "output_tokens": output_tokens, "cached_input_tokens": cached_input_tokens,
-            "task": task, "model": model, "timestamp": timestamp}, where)
-        inp, out = cols["input_tokens"][0], cols["output_tokens"][0]
-        cached = cols["cached_input_tokens"][0] if "cached_input_tokens" in cols else "0"
-        groups = [(f"coalesce(CAST({cols[g][0]} AS VARCHAR), '(none)')", g) for g in ("task", "model") if g in cols]
-        if not groups:
-            groups = [("'(all)'", "task")]
-        select_groups = ", ".join(f"{expr} AS {name}" for expr, name in groups)
-        costs = ", ".join(
-            f"sum((({inp} - {cached}) * {pi!r} + {cached} * {pc!r} + {out} * {po!r}) / 1e6) AS usd_{j}"
-            for j, (pi, po, pc) in enumerate(priced.values()))
-        data = con.execute(
-            f"SELECT {select_groups}, count(*) AS requests, sum({inp})::DOUBLE AS input_tokens, "
-            f"sum({cached})::DOUBLE AS cached_input_tokens, sum({out})::DOUBLE AS output_tokens, "
-            f"count(*) FILTER ({inp} < 0 OR {out} < 0 OR {cached} < 0) AS bad, "
-            f"count(*) FILTER ({cached} > {inp}) AS over, {costs} "
-            f"FROM {table} GROUP BY ALL ORDER BY ALL").df()
-    finally:
-        con.close()
-    _check_tokens(where, int(data["bad"].sum()), int(data["over"].sum()), cached_input_tokens)
-    keys = [name for _, name in groups]
-    frames = []
-    for j, option in enumerate(priced):
-        f = data[keys + ["requests", "input_tokens", "cached_input_tokens", "output_tokens"]].copy()
-        f.insert(len(keys), "option", option)
-        f["usd"] = data[f"usd_{j}"].astype(float)
-        f["usd_per_request"] = f["usd"] / f["requests"]
-        f["usd_per_1k_requests"] = 1000 * f["usd_per_request"]
-        total = f["usd"].sum()
-        f["share"] = f["usd"] / total if total > 0 else np.nan
-        frames.append(f)
-    result = pd.concat(frames, ignore_index=True).sort_values(keys, kind="stable")  # options stay in given order
-    result["requests"] = result["requests"].astype(int)
-    return result.reset_index(drop=True)
-
-
-def task_prices_from_scenario(scenario) -> dict[str, dict[str, float]]:
-    """Per-token prices of each permitted option of a scenario, for `cost_per_task` [USD per million tokens].
-
-    ``api`` and ``managed``: the scenario's list prices (after ``price_factor``): the token bill of each call.
-    ``selfhost``: the kit's all-in self-hosted cost per million tokens at the scenario's volume and utilization
-    (``econ.compare``: monthly cost ÷ tokens served, input and output alike), the same for every token kind.
-
-    Examples
-    --------
-    >>> from econ import load_scenario, PARAMS_DIR
-    >>> p = task_prices_from_scenario(load_scenario(PARAMS_DIR / "small_team_spiky.yaml"))
-    >>> sorted(p), p["api"]
-    (['api', 'managed', 'selfhost'], {'input_usd_per_mtok': 0.4, 'output_usd_per_mtok': 1.6, 'cache_read_usd_per_mtok': 0.1})
-    """
-    from ._costs import compare
-
-    v = scenario.values
-    out = {}
-    for s in ("api", "managed"):
-        if v[f"{s}.permitted"]:
-            out[s] = {k: float(v[f"{s}.{k}"]) for k in _PRICE_KEYS}
-    if v["selfhost.permitted"]:
-        table = compare(scenario).set_index("key")
-        usd = float(table.loc["selfhost", "usd_per_mtok"])
-        out["selfhost"] = dict.fromkeys(_PRICE_KEYS, usd)
-    return out
-
-
 # --------------------------------------------------------------------------------------------------- provisioning
 def _capacity_unit(replica_requests_per_s, replica_output_tokens_per_s) -> tuple[str, float]:
     if (replica_requests_per_s is None) == (replica_output_tokens_per_s is None):
@@ -787,27 +378,83 @@ def _capacity_unit(replica_requests_per_s, replica_output_tokens_per_s) -> tuple
 
 def _trailing(x: np.ndarray, width: int, fn) -> np.ndarray:
     """``fn`` over the trailing window of ``width`` steps, the steps before the start taken equal to ``x[0]``."""
-    if width <= 1:
+    if width <= 1 or len(x) == 0:
         return x.copy()
     padded = np.concatenate([np.full(width - 1, x[0]), x])
     return fn(np.lib.stride_tricks.sliding_window_view(padded, width), axis=1)
 
 
-def _fleet(demand_per_s, capacity_per_s, step_s, policy, max_utilization, min_replicas, up_s, down_s):
-    """Replicas billed and replicas ready at each step [replicas] for one policy (arrays over time steps)."""
+def keep_alive_shares(requests_per_s, keep_alive_s, scale_up_s=0.0):
+    """Share of time a scale-to-zero replica is billed, and share of requests that find none ready, under Poisson
+    arrivals [fraction].
+
+    Parameters
+    ----------
+    requests_per_s : array_like
+        Arrival rate λ [requests/s].
+    keep_alive_s : array_like
+        Time without a request after which the replica is released, κ [s].
+    scale_up_s : array_like
+        Time from the request that finds no replica to a replica serving, τ [s] (at most ``keep_alive_s``).
+
+    Returns
+    -------
+    billed, cold : ndarray
+        ``1 - exp(-λκ)`` and ``exp(-λκ) (1 + λτ)`` (capped at 1; 0 when τ = 0: nobody waits).
+
+    Notes
+    -----
+    A replica is started by a request that finds none and released κ after the last request. Between a release
+    and the next request the fleet is off for a mean 1/λ (memoryless arrivals); it then stays on until a gap
+    longer than κ, a mean ``(e^{λκ} - 1)/λ`` (a geometric number of shorter gaps). Hence the billed share
+    ``1 - e^{-λκ}``; starts happen ``λ e^{-λκ}`` times a second and each leaves the fleet not ready for τ, so a
+    share ``e^{-λκ} + λτ e^{-λκ}`` of the time, and of the requests (Poisson arrivals see time averages), find no
+    replica ready. Exact when τ ≤ κ. The keep-alive trade-off of serverless platforms (Shahrad et al.,
+    "Serverless in the Wild", USENIX ATC 2020).
+
+    Examples
+    --------
+    One request a minute, released after 5 idle minutes, 1-minute cold start: billed 1 - e^-5, and
+    e^-5 × 2 of the requests wait.
+
+    >>> billed, cold = keep_alive_shares(1 / 60, 300, 60)
+    >>> round(float(billed), 4), round(float(cold), 4)
+    (0.9933, 0.0135)
+    """
+    lam, kappa, tau = (np.asarray(x, float) for x in (requests_per_s, keep_alive_s, scale_up_s))
+    idle = np.exp(-lam * kappa)
+    cold = np.where(tau > 0, np.minimum(1.0, idle * (1 + lam * tau)), 0.0)
+    return 1.0 - idle, cold
+
+
+def _policy_fleet(demand_per_s, requests_per_s, capacity_per_s, step_s, policy, max_utilization, min_replicas,
+                  spare_replicas, fixed_replicas, up_s, down_s):
+    """Serving replicas billed, spare replicas billed, serving replicas ready, the share of demand that finds a
+    replica ready and the share of the step with no replica billed, at each step (expected values), for one policy."""
+    n = len(demand_per_s)
     need = np.ceil(demand_per_s / (capacity_per_s * max_utilization) - 1e-9)
     if policy == "fixed":
-        fleet = np.full(len(need), max(float(min_replicas), need.max(initial=0.0)))
-        return fleet, fleet
-    floor = 0.0 if policy == "scale_to_zero" else float(min_replicas)
-    desired = np.maximum(need, floor)
-    billed = _trailing(desired, int(np.ceil(down_s / step_s - 1e-9)) + 1, np.max)  # release after the delay
+        serving = float(fixed_replicas) if fixed_replicas is not None else max(float(min_replicas), need.max(initial=0.0))
+        full = np.full(n, serving)
+        return full, np.full(n, float(spare_replicas)), full, np.ones(n), np.zeros(n)
+    zero = policy == "scale_to_zero"
+    desired = np.maximum(need, 0.0 if zero else float(min_replicas))
+    down = int(np.ceil(down_s / step_s - 1e-9)) + 1
+    billed = _trailing(desired, down, np.max)  # released after the delay
     k, a = divmod(up_s / step_s, 1.0)
     k = int(k)
     ready = _trailing(billed, k + 1, np.min)  # replicas ordered up to `up` ago are serving (the oldest kept)
     if a > 1e-12:
         ready = (1 - a) * ready + a * _trailing(billed, k + 2, np.min)
-    return billed, ready
+    if not zero:
+        return billed, np.full(n, float(spare_replicas)), ready, np.ones(n), (billed == 0).astype(float)
+    # inside a step, the last replica is released after max(down, up) without a request (keep_alive_shares)
+    keep = max(down_s, up_s)
+    on, _ = keep_alive_shares(_trailing(requests_per_s, down, np.max), keep, up_s)
+    _, cold = keep_alive_shares(requests_per_s, keep, up_s)
+    load = np.divide(demand_per_s, billed * capacity_per_s, out=np.zeros(n), where=billed > 0)
+    on = np.where(billed > 0, np.maximum(on, np.minimum(load, 1.0)), 0.0)  # never billed less than the work done
+    return billed * on, spare_replicas * on, ready, 1.0 - cold, 1.0 - on
 
 
 def _drain_seconds(backlog: np.ndarray, capacity_per_s: np.ndarray, step_s: float) -> np.ndarray:
@@ -832,6 +479,11 @@ def _check_policy(policy: str) -> None:
         raise ValueError(f"policy {policy!r} is not known; the policies are {', '.join(POLICIES)}.{hint}")
 
 
+def _whole(name: str, value, least: int) -> None:
+    if not (np.isscalar(value) and float(value).is_integer() and value >= least):
+        raise ValueError(f"{name}={value!r} is not allowed; expected a whole number >= {least}")
+
+
 def provisioning_timeline(
     profile: pd.DataFrame,
     policies: Sequence[str] = tuple(POLICIES),
@@ -841,6 +493,8 @@ def provisioning_timeline(
     min_replicas: int = 1,
     scale_up_delay_minutes: float = 0.0,
     scale_down_delay_minutes: float = 0.0,
+    spare_replicas: int = 0,
+    fixed_replicas: int | None = None,
 ) -> pd.DataFrame:
     """Step-by-step fleet of each provisioning policy over a profile (long form: one row per step and policy).
 
@@ -849,35 +503,49 @@ def provisioning_timeline(
     profile : DataFrame
         A profile; gaps (NaN) count as no demand.
     policies : sequence of str
-        Keys of `POLICIES`: ``"fixed"`` (sized for the profile's peak), ``"autoscale"``, ``"scale_to_zero"``.
+        Keys of `POLICIES`: ``"fixed"``, ``"autoscale"``, ``"scale_to_zero"``.
     replica_requests_per_s, replica_output_tokens_per_s : float
-        Capacity of one replica [requests/s] or [output tokens/s]; give exactly one.
+        Capacity of one replica at full load [requests/s] or [output tokens/s]; give exactly one.
     max_utilization : float
         Share of a replica's capacity the fleet is sized to use [fraction, 0-1]; ``1 / (1 + headroom)``.
         Replicas can still run to full capacity when demand outruns the plan.
     min_replicas : int
-        Replicas kept for the fixed and autoscaling policies [replicas]; scale-to-zero keeps none.
+        Serving replicas kept by the autoscaler (and the fixed fleet's least) [replicas]; scale-to-zero keeps none.
     scale_up_delay_minutes : float
         From the demand that needs a replica to that replica serving: detection plus cold start [min].
         Fractions of a step count in proportion.
     scale_down_delay_minutes : float
         How long demand must stay lower before a replica is released [min]; rounded up to whole steps.
+    spare_replicas : int
+        Spares for failures and upgrades, billed on top of the serving replicas and serving nothing [replicas]:
+        always for the fixed fleet and the autoscaler, while any replica serves for scale-to-zero.
+    fixed_replicas : int, optional
+        Serving replicas of the fixed fleet (e.g. the decision's, sized at the scenario's peak); default: enough
+        for the profile's peak at ``max_utilization``, at least ``min_replicas``.
 
     Returns
     -------
     DataFrame
-        ``start``, ``policy``, ``demand_per_s``, ``replicas`` (billed, incl. starting ones), ``ready_replicas``,
-        ``capacity_per_s`` (ready × capacity), ``served_per_s``, ``overflow_per_s`` [unit per s, the capacity's
-        unit: ``attrs["unit"]``], ``backlog`` (queued demand at the step's end if overflow waits [unit]).
+        ``start``, ``policy``, ``demand_per_s``, ``replicas`` (billed: serving, starting and spare),
+        ``serving_replicas`` (billed, spares excluded), ``spare_replicas``, ``ready_replicas`` (serving),
+        ``capacity_per_s`` (ready capacity), ``served_per_s``, ``overflow_per_s`` [unit per s, the capacity's
+        unit: ``attrs["unit"]``], ``backlog`` (queued demand at the step's end if overflow waits [unit]),
+        ``cold_share`` (share of the step's demand that finds no replica ready) and ``zero_share`` (share of the
+        step with no replica billed) [fraction].
+        Scale to zero's are expected values (see Notes).
 
     Notes
     -----
     Per step ``t`` of length Δ with demand ``d_t`` and replica capacity ``c``: needed replicas
-    ``n_t = ceil(d_t / (c u))``; autoscaling keeps ``b_t = max(n_s, s in [t - down, t])`` (billed) and serves with
-    ``r_t = min(b_s, s in [t - up, t])`` (a replica ordered at ``s`` serves from ``s + up``; the oldest are the
-    ones kept). Before the first step the fleet is taken as at the first step (warm start). The autoscaler sees
-    each step's demand at its start (``up`` covers detection and cold start). Served ``min(d_t, r_t c)``;
-    queued backlog by Lindley's recursion ``B_t = max(0, B_{t-1} + (d_t - r_t c) Δ)``.
+    ``n_t = ceil(d_t / (c u))``; autoscaling keeps ``b_t = max(n_s, s in [t - down, t])`` serving replicas
+    (billed) and serves with ``r_t = min(b_s, s in [t - up, t])`` (a replica ordered at ``s`` serves from
+    ``s + up``; the oldest are the ones kept). Before the first step the fleet is taken as at the first step (warm
+    start). The autoscaler sees each step's demand at its start (``up`` covers detection and cold start). Served
+    ``min(d_t, r_t c)``; queued backlog by Lindley's recursion ``B_t = max(0, B_{t-1} + (d_t - r_t c) Δ)``.
+    Scale to zero also empties inside a step: with Poisson arrivals at the step's request rate λ, the fleet is
+    billed a share ``1 - e^{-λκ}`` of the step (κ = the larger delay; never less than the share of its capacity
+    the step uses) and a share ``e^{-λκ}(1 + λ up)`` of the requests find no replica ready and wait the scale-up
+    delay or overflow (`keep_alive_shares`); they are not queued into the backlog.
 
     Examples
     --------
@@ -885,16 +553,18 @@ def provisioning_timeline(
 
     >>> p = synthetic_profile(1, 1)  # only to borrow the layout; replace the demand:
     >>> p = p.iloc[:24].assign(requests=[36_000.0] * 8 + [0.0] * 16)
-    >>> t = provisioning_timeline(p, ["fixed", "scale_to_zero"], replica_requests_per_s=4.0)
-    >>> t.groupby("policy")["replicas"].sum().to_dict()
-    {'fixed': 72.0, 'scale_to_zero': 24.0}
+    >>> t = provisioning_timeline(p, ["fixed", "autoscale"], replica_requests_per_s=4.0)
+    >>> t.groupby("policy", sort=False)["replicas"].sum().to_dict()
+    {'fixed': 72.0, 'autoscale': 40.0}
     """
     profile = _as_profile(profile)
     column, capacity = _capacity_unit(replica_requests_per_s, replica_output_tokens_per_s)
     if not 0 < max_utilization <= 1:
         raise ValueError(f"max_utilization={max_utilization!r} is not allowed; expected a fraction in (0, 1]")
-    if not (float(min_replicas).is_integer() and min_replicas >= 0):
-        raise ValueError(f"min_replicas={min_replicas!r} is not allowed; expected a whole number >= 0")
+    _whole("min_replicas", min_replicas, 0)
+    _whole("spare_replicas", spare_replicas, 0)
+    if fixed_replicas is not None:
+        _whole("fixed_replicas", fixed_replicas, 1)
     for name, value in (("scale_up_delay_minutes", scale_up_delay_minutes), ("scale_down_delay_minutes", scale_down_delay_minutes)):
         if not (np.isscalar(value) and value >= 0):
             raise ValueError(f"{name}={value!r} is not allowed; expected a number of minutes >= 0")
@@ -902,26 +572,43 @@ def provisioning_timeline(
         _check_policy(policy)
     step_s = _profile_step(profile)
     demand = np.nan_to_num(profile[column].to_numpy(float)) / step_s
+    rate = np.nan_to_num(profile["requests"].to_numpy(float)) / step_s
     frames = []
     for policy in policies:
-        billed, ready = _fleet(demand, capacity, step_s, policy, max_utilization, min_replicas,
-                               60.0 * scale_up_delay_minutes, 60.0 * scale_down_delay_minutes)
+        serving, spares, ready, warm, empty = _policy_fleet(
+            demand, rate, capacity, step_s, policy, max_utilization, min_replicas, spare_replicas, fixed_replicas,
+            60.0 * scale_up_delay_minutes, 60.0 * scale_down_delay_minutes)
         cap = ready * capacity
-        served = np.minimum(demand, cap)
-        s = np.cumsum((demand - cap) * step_s)
+        served = np.minimum(demand, cap) * warm
+        s = np.cumsum((demand - cap) * step_s)  # cold-start waits are not queued: the replica that starts serves them
         backlog = s - np.minimum(0.0, np.minimum.accumulate(s))
         frames.append(pd.DataFrame({
-            "start": profile.index, "policy": policy, "demand_per_s": demand, "replicas": billed,
-            "ready_replicas": ready, "capacity_per_s": cap, "served_per_s": served,
-            "overflow_per_s": demand - served, "backlog": backlog}))
+            "start": profile.index, "policy": policy, "demand_per_s": demand, "replicas": serving + spares,
+            "serving_replicas": serving, "spare_replicas": spares, "ready_replicas": ready, "capacity_per_s": cap * warm,
+            "served_per_s": served, "overflow_per_s": demand - served, "backlog": backlog, "cold_share": 1.0 - warm,
+            "zero_share": empty}))
     out = pd.concat(frames, ignore_index=True)
-    out.attrs.update(unit=column, step_s=step_s, replica_capacity_per_s=capacity)
+    out.attrs.update(unit=column, step_s=step_s, replica_capacity_per_s=capacity,
+                     scale_up_delay_minutes=float(scale_up_delay_minutes))
     return out
+
+
+def _committed_replicas(policy: str, billed: np.ndarray, on_demand, committed) -> int:
+    """Replicas committed (or owned) for the whole profile: see `provisioning_table`'s Notes."""
+    top = int(np.ceil(billed.max(initial=0.0) - 1e-9))
+    if on_demand is None:  # nothing can be rented by the hour: every GPU a policy runs is owned
+        return top
+    if committed is None or policy == "scale_to_zero":
+        return 0
+    levels = np.arange(1, top + 1)
+    in_use = np.clip(billed[None, :] - (levels[:, None] - 1), 0.0, 1.0).mean(axis=1)  # share of time level k is billed
+    worth = levels[in_use >= committed / on_demand - 1e-12]
+    return int(worth.max(initial=0))
 
 
 def provisioning_table(
     profile: pd.DataFrame,
-    gpu_hourly_usd: float,
+    gpu_hourly_usd: float | None,
     gpus_per_replica: int = 1,
     policies: Sequence[str] = tuple(POLICIES),
     replica_requests_per_s: float | None = None,
@@ -933,6 +620,10 @@ def provisioning_table(
     overflow_input_usd_per_mtok: float | None = None,
     overflow_output_usd_per_mtok: float | None = None,
     overflow_cache_read_usd_per_mtok: float | None = None,
+    spare_replicas: int = 0,
+    fixed_replicas: int | None = None,
+    committed_gpu_hourly_usd: float | None = None,
+    running_gpu_hourly_usd: float = 0.0,
 ) -> pd.DataFrame:
     """GPU-hours, cost, utilization and overflow of each provisioning policy over a profile.
 
@@ -940,73 +631,116 @@ def provisioning_table(
     ----------
     profile : DataFrame
         A profile.
-    gpu_hourly_usd : float
-        Cost of one GPU for an hour [USD/GPU-hour].
+    gpu_hourly_usd : float or None
+        On-demand price of a GPU-hour, billed only for the hours a GPU runs [USD/GPU-hour]; None when GPUs cannot
+        be rented by the hour (a bought fleet: give ``committed_gpu_hourly_usd``).
     gpus_per_replica : int
-        GPUs in one replica [GPUs].
+        GPUs in one replica (the tensor-parallel degree) [GPUs].
     policies, replica_requests_per_s, replica_output_tokens_per_s, max_utilization, min_replicas,
-    scale_up_delay_minutes, scale_down_delay_minutes
+    scale_up_delay_minutes, scale_down_delay_minutes, spare_replicas, fixed_replicas
         As in `provisioning_timeline`.
     overflow_input_usd_per_mtok, overflow_output_usd_per_mtok, overflow_cache_read_usd_per_mtok : float, optional
         Price of the API that takes what the fleet cannot serve [USD per million tokens]; cache reads default to
         the input price. Without prices the overflow is queued (``overflow_to == "queue"``).
+    committed_gpu_hourly_usd : float, optional
+        Price of a GPU-hour under a commitment, or of an owned GPU (amortized purchase and hosting), paid for every
+        hour of the profile whether the GPU runs or not [USD/GPU-hour]. None: no commitment, all on demand.
+    running_gpu_hourly_usd : float
+        Cost of a GPU-hour actually run, on top of the above (the power of an owned GPU) [USD/GPU-hour].
 
     Returns
     -------
     DataFrame
-        One row per policy: ``policy``, ``policy_name``, ``replicas_mean``, ``replicas_max``, ``gpu_hours``
-        [GPU-h], ``gpu_usd``, ``utilization`` (work done ÷ capacity billed), ``served_share`` (demand served in
-        its own step), ``overflow_requests``, ``overflow_input_tokens``, ``overflow_output_tokens``,
-        ``overflow_to``, ``overflow_usd``, ``total_usd``, ``hours`` (profile span [h]), ``gpu_usd_per_month``,
-        ``total_usd_per_month`` (× 730 h / span), ``usd_per_mtok`` (total ÷ input + output tokens of the
-        profile), ``max_backlog`` and ``max_wait_minutes`` (queued overflow only: the largest backlog [capacity
-        unit] and the longest wait: the time until the last request queued at a step's end is served, first
-        come first served, by the capacity that follows [min]; inf if the profile ends first).
+        One row per policy: ``policy``, ``policy_name``, ``replicas_mean``, ``replicas_max`` (billed, spares
+        included), ``spare_replicas_mean``, ``committed_replicas``, ``zero_share`` (share of the profile with no
+        replica billed), ``cold_share`` (share of requests that find no replica ready), ``gpu_hours``, ``committed_gpu_hours``,
+        ``on_demand_gpu_hours`` [GPU-h], ``committed_usd``, ``on_demand_usd``, ``running_usd``, ``gpu_usd`` [USD],
+        ``utilization`` (the pipeline's: work served over the capacity of the serving replicas billed, spares
+        excluded), ``served_share`` (demand served in its own step by a ready replica), ``overflow_requests``,
+        ``overflow_input_tokens``, ``overflow_output_tokens``, ``overflow_to``, ``overflow_usd``, ``total_usd``,
+        ``hours`` (profile span [h]), ``gpu_usd_per_month``, ``total_usd_per_month`` (× 730 h / span),
+        ``gpu_only_usd_per_mtok`` (GPUs ÷ input + output tokens of the profile) and ``gpu_overflow_usd_per_mtok``
+        (GPUs and overflow ÷ the same tokens) [USD/Mtok], ``max_backlog`` and ``max_wait_minutes`` (queued
+        overflow only: the largest backlog [capacity unit] and the longest wait: the time until the last request
+        queued at a step's end is served, first come first served, by the capacity that follows, or the scale-up
+        delay for a request that finds no replica [min]; inf if the profile ends first). ``attrs``: the prices,
+        ``spare_replicas``, ``min_replicas``, ``gpus_per_replica`` and ``quietest_requests_per_h`` (the quietest
+        step's request rate [requests/h]).
 
     Notes
     -----
-    Overflow in the capacity's unit is turned into requests and tokens in proportion within each step:
-    a step that serves 3/4 of its output tokens overflows 1/4 of its requests and input tokens.
+    Billing: a policy commits (or owns) ``K`` replicas for the whole profile at ``committed_gpu_hourly_usd`` and
+    rents what it runs above them by the hour at ``gpu_hourly_usd``; every GPU-hour run also costs
+    ``running_gpu_hourly_usd``. With replicas ``b_t`` billed at step ``t``, raising ``K`` by one costs the
+    committed price for every hour and saves the on-demand price for the hours level ``K + 1`` is in use, so the
+    cheapest ``K`` is the highest level in use at least ``committed / on-demand`` of the time (1 - the commitment
+    discount); the fixed fleet, in use all the time, is all committed. Scale to zero commits nothing (a commitment
+    is paid while the fleet is at zero); without an on-demand price every replica a policy ever runs is owned
+    (``K = max b_t``). Overflow in the capacity's unit is turned into requests and tokens in proportion within
+    each step: a step that serves 3/4 of its output tokens overflows 1/4 of its requests and input tokens.
 
     Examples
     --------
     The square wave of `provisioning_timeline`, 1 GPU per replica at 2 USD/GPU-hour: the fixed fleet keeps
-    3 replicas for 24 h (72 GPU-h, 144 USD, utilization 288,000 / (72 h × 4 × 3,600) = 27.8 %).
+    3 replicas for 24 h (72 GPU-h, 144 USD, utilization 288,000 / (72 h × 4 × 3,600) = 27.8 %); autoscaling
+    3 for 8 h and 1 for 16 h (40 GPU-h, utilization 50 %).
 
     >>> p = synthetic_profile(1, 1).iloc[:24].assign(requests=[36_000.0] * 8 + [0.0] * 16)
-    >>> t = provisioning_table(p, 2.0, replica_requests_per_s=4.0, policies=["fixed", "scale_to_zero"])
+    >>> t = provisioning_table(p, 2.0, replica_requests_per_s=4.0, policies=["fixed", "autoscale"])
     >>> t[["policy", "gpu_hours", "gpu_usd", "utilization"]].round(3).to_numpy().tolist()
-    [['fixed', 72.0, 144.0, 0.278], ['scale_to_zero', 24.0, 48.0, 0.833]]
+    [['fixed', 72.0, 144.0, 0.278], ['autoscale', 40.0, 80.0, 0.5]]
+
+    Committed at 1.40 USD/GPU-hour (30 % off 2.00): the fixed fleet commits its 3 replicas (72 × 1.40); autoscaling
+    commits the 1 replica in use all the time and rents the other 2, in use 8 h of 24 (1/3 < 0.7), on demand:
+    24 × 1.40 + 16 × 2.00 = 65.60 USD.
+
+    >>> t = provisioning_table(p, 2.0, replica_requests_per_s=4.0, policies=["fixed", "autoscale"],
+    ...                        committed_gpu_hourly_usd=1.4)
+    >>> t[["policy", "committed_replicas", "gpu_usd"]].round(2).to_numpy().tolist()
+    [['fixed', 3, 100.8], ['autoscale', 1, 65.6]]
     """
     from ._costs import HOURS_PER_MONTH
 
-    if not (np.isscalar(gpu_hourly_usd) and gpu_hourly_usd >= 0):
-        raise ValueError(f"gpu_hourly_usd={gpu_hourly_usd!r} is not allowed; expected a number >= 0 [USD/GPU-hour]")
-    if not (float(gpus_per_replica).is_integer() and gpus_per_replica >= 1):
-        raise ValueError(f"gpus_per_replica={gpus_per_replica!r} is not allowed; expected a whole number >= 1")
+    for name, price in (("gpu_hourly_usd", gpu_hourly_usd), ("committed_gpu_hourly_usd", committed_gpu_hourly_usd),
+                        ("running_gpu_hourly_usd", running_gpu_hourly_usd)):
+        if price is not None and not (np.isscalar(price) and price >= 0):
+            raise ValueError(f"{name}={price!r} is not allowed; expected a number >= 0 [USD/GPU-hour]")
+    if gpu_hourly_usd is None and committed_gpu_hourly_usd is None:
+        raise ValueError("give gpu_hourly_usd (GPUs rented by the hour), committed_gpu_hourly_usd (committed or "
+                         "owned GPUs), or both")
+    _whole("gpus_per_replica", gpus_per_replica, 1)
     priced = overflow_input_usd_per_mtok is not None or overflow_output_usd_per_mtok is not None
     if priced and (overflow_input_usd_per_mtok is None or overflow_output_usd_per_mtok is None):
         raise ValueError("give both overflow_input_usd_per_mtok and overflow_output_usd_per_mtok to send the overflow "
                          "to an API, or neither to queue it")
     profile = _as_profile(profile)
     timeline = provisioning_timeline(profile, policies, replica_requests_per_s, replica_output_tokens_per_s,
-                                     max_utilization, min_replicas, scale_up_delay_minutes, scale_down_delay_minutes)
+                                     max_utilization, min_replicas, scale_up_delay_minutes, scale_down_delay_minutes,
+                                     spare_replicas, fixed_replicas)
     step_s = timeline.attrs["step_s"]
     step_h = step_s / 3600.0
     hours = len(profile) * step_h
     tokens = {c: np.nan_to_num(profile[c].to_numpy(float)) if c in profile else np.zeros(len(profile))
               for c in ("requests", "input_tokens", "cached_input_tokens", "output_tokens")}
     total_tokens = tokens["input_tokens"].sum() + tokens["output_tokens"].sum()
+    per_mtok = (lambda usd: usd / (total_tokens / 1e6)) if total_tokens > 0 else (lambda usd: np.nan)
     rows = []
     for policy, t in timeline.groupby("policy", sort=False):
         demand, over, cap = (t[c].to_numpy() for c in ("demand_per_s", "overflow_per_s", "capacity_per_s"))
-        billed = t["replicas"].to_numpy()
+        billed, serving = t["replicas"].to_numpy(), t["serving_replicas"].to_numpy()
         share = np.divide(over, demand, out=np.zeros_like(over), where=demand > 0)
         o = {c: float((share * v).sum()) for c, v in tokens.items()}
+        k = _committed_replicas(policy, billed, gpu_hourly_usd, committed_gpu_hourly_usd)
         gpu_hours = float(billed.sum() * step_h * gpus_per_replica)
-        gpu_usd = gpu_hours * gpu_hourly_usd
-        billed_work = billed.sum() * timeline.attrs["replica_capacity_per_s"] * step_s
+        committed_hours = k * hours * gpus_per_replica
+        on_demand_hours = float(np.maximum(billed - k, 0.0).sum() * step_h * gpus_per_replica)
+        committed_usd = committed_hours * (committed_gpu_hourly_usd or 0.0)
+        on_demand_usd = on_demand_hours * (gpu_hourly_usd or 0.0)
+        running_usd = gpu_hours * running_gpu_hourly_usd
+        gpu_usd = committed_usd + on_demand_usd + running_usd
+        serving_work = serving.sum() * timeline.attrs["replica_capacity_per_s"] * step_s
         backlog = t["backlog"].to_numpy()
+        cold_requests = float((t["cold_share"].to_numpy() * tokens["requests"]).sum())
         if priced:
             cache_p = overflow_input_usd_per_mtok if overflow_cache_read_usd_per_mtok is None else overflow_cache_read_usd_per_mtok
             overflow_usd = ((o["input_tokens"] - o["cached_input_tokens"]) * overflow_input_usd_per_mtok
@@ -1017,23 +751,35 @@ def provisioning_table(
             overflow_usd = 0.0
             work = demand.sum() * step_s - backlog[-1]
             max_backlog = float(backlog.max())
-            max_wait = float(_drain_seconds(backlog, cap, step_s).max(initial=0.0) / 60.0)
+            ready_cap = t["ready_replicas"].to_numpy() * timeline.attrs["replica_capacity_per_s"]
+            max_wait = float(_drain_seconds(backlog, ready_cap, step_s).max(initial=0.0) / 60.0)
+            if cold_requests >= 1.0:  # a request, expected, finds no replica and waits for one to start
+                max_wait = max(max_wait, timeline.attrs["scale_up_delay_minutes"])
         total = gpu_usd + overflow_usd
         rows.append({
             "policy": policy, "policy_name": POLICIES[policy], "replicas_mean": float(billed.mean()),
-            "replicas_max": float(billed.max()), "gpu_hours": gpu_hours, "gpu_usd": gpu_usd,
-            "utilization": float(work / billed_work) if billed_work > 0 else np.nan,
+            "replicas_max": float(billed.max()), "spare_replicas_mean": float(t["spare_replicas"].mean()),
+            "committed_replicas": k, "zero_share": float(t["zero_share"].mean()),
+            "cold_share": cold_requests / tokens["requests"].sum() if tokens["requests"].sum() > 0 else 0.0, "gpu_hours": gpu_hours, "committed_gpu_hours": committed_hours,
+            "on_demand_gpu_hours": on_demand_hours, "committed_usd": committed_usd, "on_demand_usd": on_demand_usd,
+            "running_usd": running_usd, "gpu_usd": gpu_usd,
+            "utilization": float(work / serving_work) if serving_work > 0 else np.nan,
             "served_share": float(1 - over.sum() / demand.sum()) if demand.sum() > 0 else 1.0,
             "overflow_requests": o["requests"], "overflow_input_tokens": o["input_tokens"],
             "overflow_output_tokens": o["output_tokens"], "overflow_to": "api" if priced else "queue",
             "overflow_usd": float(overflow_usd), "total_usd": float(total), "hours": hours,
             "gpu_usd_per_month": gpu_usd * HOURS_PER_MONTH / hours,
             "total_usd_per_month": total * HOURS_PER_MONTH / hours,
-            "usd_per_mtok": total / (total_tokens / 1e6) if total_tokens > 0 else np.nan,
+            "gpu_only_usd_per_mtok": per_mtok(gpu_usd), "gpu_overflow_usd_per_mtok": per_mtok(total),
             "max_backlog": max_backlog, "max_wait_minutes": max_wait,
         })
     table = pd.DataFrame(rows)
-    table.attrs.update(unit=timeline.attrs["unit"])
+    step_requests = tokens["requests"] / step_h
+    table.attrs.update(unit=timeline.attrs["unit"], gpu_hourly_usd=gpu_hourly_usd,
+                       committed_gpu_hourly_usd=committed_gpu_hourly_usd, running_gpu_hourly_usd=running_gpu_hourly_usd,
+                       spare_replicas=int(spare_replicas), min_replicas=int(min_replicas),
+                       gpus_per_replica=int(gpus_per_replica),
+                       quietest_requests_per_h=float(step_requests.min(initial=np.inf)) if len(step_requests) else np.nan)
     return table
 
 
@@ -1110,7 +856,8 @@ def profile_chart(profile: pd.DataFrame, kind: str = "heatmap", column: str = "r
 
 
 def provisioning_chart(table: pd.DataFrame) -> alt.Chart:
-    """Monthly cost of each provisioning policy, GPUs and overflow stacked; utilization in the tooltip.
+    """Monthly cost of each provisioning policy: committed GPUs, GPUs on demand, power of the GPUs run and overflow,
+    stacked; utilization in the tooltip.
 
     Parameters
     ----------
@@ -1124,39 +871,71 @@ def provisioning_chart(table: pd.DataFrame) -> alt.Chart:
     >>> chart.to_dict()["mark"]["type"]
     'bar'
     """
-    needed = {"policy_name", "gpu_usd", "overflow_usd", "hours", "utilization", "served_share"}
+    needed = {"policy_name", "committed_usd", "on_demand_usd", "running_usd", "overflow_usd", "hours", "utilization",
+              "served_share"}
     if not needed <= set(table.columns):
         raise ValueError(f"table: expected the output of provisioning_table; missing columns {sorted(needed - set(table.columns))}")
     from ._costs import HOURS_PER_MONTH
 
     per_month = HOURS_PER_MONTH / table["hours"]
     parts = []
-    for col, label in (("gpu_usd", "GPUs"), ("overflow_usd", "overflow to the API")):
+    for col, label in _CHART_PARTS:
         parts.append(pd.DataFrame({"policy": table["policy_name"], "component": label,
                                    "usd_per_month": table[col] * per_month, "utilization": table["utilization"],
                                    "served_share": table["served_share"]}))
     data = pd.concat(parts, ignore_index=True)
+    data = data[data["usd_per_month"] > 0]
+    labels = [label for _, label in _CHART_PARTS]
     return alt.Chart(data).mark_bar().encode(
         y=alt.Y("policy:N", title=None, sort=list(table["policy_name"])),
         x=alt.X("usd_per_month:Q", title="monthly cost (USD)", axis=alt.Axis(format="$,.0f"), stack="zero"),
-        color=alt.Color("component:N", title=None, scale=alt.Scale(domain=["GPUs", "overflow to the API"],
-                                                                   range=["#54a24b", "#4c78a8"])),
+        color=alt.Color("component:N", title=None, sort=labels,
+                        scale=alt.Scale(domain=labels, range=["#2f7d32", "#8cc084", "#f2a93b", "#4c78a8"])),
+        order=alt.Order("rank:Q"),
         tooltip=[alt.Tooltip("policy:N"), alt.Tooltip("component:N"),
                  alt.Tooltip("usd_per_month:Q", format="$,.0f", title="USD/month"),
                  alt.Tooltip("utilization:Q", format=".1%", title="utilization"),
                  alt.Tooltip("served_share:Q", format=".1%", title="served within capacity")],
-    ).properties(title="Monthly cost by provisioning policy", width=480, height=120)
+    ).transform_calculate(rank=f"indexof({labels!r}, datum.component)").properties(
+        title="Monthly cost by provisioning policy", width=480, height=120)
+
+
+_CHART_PARTS = (("committed_usd", "GPUs committed or owned"), ("on_demand_usd", "GPUs on demand"),
+                ("running_usd", "power of the GPUs run"), ("overflow_usd", "overflow to the API"))
 
 
 # --------------------------------------------------------------------------------------------------- scenario bridge
-def traffic_from_scenario(scenario) -> dict[str, Any]:
-    """Inputs of `provisioning_table` from a scenario: the profile it picks and the self-hosted fleet's figures.
+def _fleet_kw(v: Mapping[str, Any], sh: Mapping[str, Any]) -> dict[str, Any]:
+    """`provisioning_table`'s fleet and price arguments for the self-hosted fleet of `option_costs` (scalars)."""
+    from ._costs import HOURS_PER_MONTH
 
-    Reads ``traffic.*`` (profile, step, policy delays, where overflow goes), ``workload.*`` (volume, token shape,
-    peak-to-mean for a synthetic profile) and ``selfhost.*``; the GPU cost per GPU-hour is the scenario's own
-    (``option_costs``: GPU rent or amortized purchase, plus power and hosting, per GPU). A shipped trace keeps its
-    shape, its volume is rescaled to ``workload.requests_per_day`` and its tokens to the scenario's per-request
-    figures.
+    gpus = float(sh["gpus"])
+    if v["selfhost.gpu_cost_mode"] == "rent":
+        rate = float(sh["usd_per_gpu_hour"])  # the price basis of the fleet, commitment discount included
+        discount = float(v["selfhost.commitment_discount"])
+        prices = {"gpu_hourly_usd": rate / (1.0 - discount), "committed_gpu_hourly_usd": rate if discount > 0 else None,
+                  "running_gpu_hourly_usd": 0.0}
+    else:  # bought: amortized purchase and hosting whether a GPU runs or not, power for the hours it runs
+        per_hour = lambda usd: float(usd) / gpus / HOURS_PER_MONTH  # noqa: E731
+        prices = {"gpu_hourly_usd": None, "committed_gpu_hourly_usd": per_hour(sh["gpu_usd"] + sh["hosting_usd"]),
+                  "running_gpu_hourly_usd": per_hour(sh["power_usd"])}
+    return {**prices, "gpus_per_replica": int(sh["tensor_parallel"]),
+            "replica_output_tokens_per_s": float(sh["replica_output_tokens_per_s"]),
+            "max_utilization": float(v["selfhost.max_utilization"]), "min_replicas": int(v["selfhost.min_replicas"]),
+            "spare_replicas": int(sh["spare_replicas"]), "fixed_replicas": int(sh["serving_replicas"])}
+
+
+def traffic_from_scenario(scenario) -> dict[str, Any]:
+    """Inputs of `provisioning_table` from a scenario: the profile it picks and the decision's self-hosted fleet.
+
+    Reads ``traffic.*`` (profile: synthetic, a shipped trace or a profile CSV beside the scenario; step, policy
+    delays, where overflow goes) and ``workload.*`` (volume, token shape,
+    peak-to-mean for a synthetic profile); the fleet is the cost model's (`econ.option_costs`, the fleet of
+    `econ.decide`): its GPUs per replica, replica throughput, serving and spare replicas (the fixed policy runs
+    exactly these) and its price basis. Rented, the fleet's price per GPU-hour is the committed rate and the
+    on-demand rate is that before ``selfhost.commitment_discount``; bought, the amortized purchase and hosting are
+    paid per owned GPU and power per GPU-hour run. A shipped trace keeps its shape, its volume is rescaled to
+    ``workload.requests_per_day`` and its tokens to the scenario's per-request figures.
 
     Returns
     -------
@@ -1168,12 +947,18 @@ def traffic_from_scenario(scenario) -> dict[str, Any]:
     --------
     >>> from econ import load_scenario, PARAMS_DIR
     >>> kw = traffic_from_scenario(load_scenario(PARAMS_DIR / "enterprise_steady.yaml"))
-    >>> sorted(kw)[:4]
-    ['gpu_hourly_usd', 'gpus_per_replica', 'max_utilization', 'min_replicas']
+    >>> kw["fixed_replicas"], kw["spare_replicas"], round(kw["committed_gpu_hourly_usd"], 3), round(kw["gpu_hourly_usd"], 2)
+    (1, 1, 1.883, 2.69)
     """
-    from ._costs import HOURS_PER_MONTH, option_costs
+    from ._costs import option_costs
 
     v = scenario.values
+    kw: dict[str, Any] = {"profile": _scenario_profile(v, scenario.file), **_fleet_kw(v, option_costs(v)["selfhost"]),
+                          **_traffic_kw(v)}
+    return kw
+
+
+def _scenario_profile(v: Mapping[str, Any], scenario_file=None) -> pd.DataFrame:
     t = {k.split(".", 1)[1]: val for k, val in v.items() if k.startswith("traffic.")}
     rpd = float(v["workload.requests_per_day"])
     tin, tout = float(v["workload.input_tokens_per_request"]), float(v["workload.output_tokens_per_request"])
@@ -1186,7 +971,8 @@ def traffic_from_scenario(scenario) -> dict[str, Any]:
             seed=int(t.get("seed", 0)))
         profile["cached_input_tokens"] = profile["input_tokens"] * float(v["workload.cacheable_prefix_share"])
     else:
-        profile = trace_profile(name).copy()
+        profile = (read_profile_csv(profile_csv_path(name, scenario_file)) if name.lower().endswith(".csv")
+                   else trace_profile(name)).copy()
         r = profile["requests"]
         observed_days = profile.loc[r.notna(), "seconds"].sum() / 86_400
         scale = rpd * observed_days / np.nansum(r)
@@ -1194,19 +980,14 @@ def traffic_from_scenario(scenario) -> dict[str, Any]:
         profile["input_tokens"] = profile["requests"] * tin
         profile["cached_input_tokens"] = profile["input_tokens"] * float(v["workload.cacheable_prefix_share"])
         profile["output_tokens"] = profile["requests"] * tout
-    sh = option_costs(v)["selfhost"]
-    per_gpu_hour = float(sh["gpu_usd"] + sh["power_usd"] + sh["hosting_usd"]) / float(sh["gpus"]) / HOURS_PER_MONTH
-    kw: dict[str, Any] = {
-        "profile": profile,
-        "gpu_hourly_usd": per_gpu_hour,
-        "gpus_per_replica": int(sh["gpus_per_replica"]),
-        "replica_output_tokens_per_s": float(sh["replica_output_tokens_per_s"]),
-        "max_utilization": float(v["selfhost.max_utilization"]),
-        "min_replicas": int(v["selfhost.min_replicas"]),
-        "scale_up_delay_minutes": float(t.get("scale_up_delay_minutes", 0.0)),
-        "scale_down_delay_minutes": float(t.get("scale_down_delay_minutes", 0.0)),
-    }
-    overflow = t.get("overflow_to", "api")
+    return profile
+
+
+def _traffic_kw(v: Mapping[str, Any]) -> dict[str, Any]:
+    """The policies' delays and where overflow goes (``traffic.*``), as `provisioning_table` arguments."""
+    kw: dict[str, Any] = {"scale_up_delay_minutes": float(v["traffic.scale_up_delay_minutes"]),
+                          "scale_down_delay_minutes": float(v["traffic.scale_down_delay_minutes"])}
+    overflow = v["traffic.overflow_to"]
     if overflow in ("api", "managed") and v[f"{overflow}.permitted"]:
         kw["overflow_input_usd_per_mtok"] = float(v[f"{overflow}.input_usd_per_mtok"])
         kw["overflow_output_usd_per_mtok"] = float(v[f"{overflow}.output_usd_per_mtok"])
@@ -1214,12 +995,14 @@ def traffic_from_scenario(scenario) -> dict[str, Any]:
     return kw
 
 
+_TIMELINE_KEYS = ("replica_output_tokens_per_s", "max_utilization", "min_replicas", "scale_up_delay_minutes",
+                  "scale_down_delay_minutes", "spare_replicas", "fixed_replicas")
+
+
 def provisioning_timeline_from_scenario(scenario, kw: Mapping[str, Any] | None = None) -> pd.DataFrame:
     """`provisioning_timeline` of every policy over the scenario's profile (``kw``: a `traffic_from_scenario`)."""
     kw = traffic_from_scenario(scenario) if kw is None else kw
-    keys = ("replica_output_tokens_per_s", "max_utilization", "min_replicas", "scale_up_delay_minutes",
-            "scale_down_delay_minutes")
-    return provisioning_timeline(kw["profile"], **{k: kw[k] for k in keys})
+    return provisioning_timeline(kw["profile"], **{k: kw[k] for k in _TIMELINE_KEYS})
 
 
 def provisioning_view(table: pd.DataFrame) -> pd.DataFrame:
@@ -1228,48 +1011,102 @@ def provisioning_view(table: pd.DataFrame) -> pd.DataFrame:
     from ._views import pct, usd
 
     per_month = HOURS_PER_MONTH / table["hours"]
+    tp = int(table.attrs.get("gpus_per_replica", 1))
     return pd.DataFrame({
         "policy": table["policy_name"],
-        "replicas (mean / max)": [f"{a:,.2f} / {b:,.0f}" for a, b in zip(table["replicas_mean"], table["replicas_max"])],
-        "GPU-hours a month": (table["gpu_hours"] * per_month).map("{:,.0f}".format),
+        "replicas billed (mean / max)": [f"{a:,.2f} / {b:,.0f}" for a, b in zip(table["replicas_mean"], table["replicas_max"])],
+        "of which spares (mean)": table["spare_replicas_mean"].map("{:,.2f}".format),
+        "GPUs committed or owned": (table["committed_replicas"] * tp).map("{:,.0f}".format),
+        "GPU-hours a month (on demand)": [f"{g * m:,.0f} ({o * m:,.0f})" for g, o, m in
+                                          zip(table["gpu_hours"], table["on_demand_gpu_hours"], per_month)],
         "utilization": table["utilization"].map(pct),
         "served within capacity": table["served_share"].map(lambda x: f"{x:.2%}"),
         "overflow": [f"to the API: {usd(u * m)}/month" if t == "api" else f"queued, longest wait {w:,.1f} min"
                      for t, u, m, w in zip(table["overflow_to"], table["overflow_usd"], per_month, table["max_wait_minutes"])],
         "GPUs + overflow a month": table["total_usd_per_month"].map(usd),
-        "per million tokens": table["usd_per_mtok"].map(usd),
+        "GPU-only per million tokens": table["gpu_only_usd_per_mtok"].map(usd),
     })
 
 
+def _same(a: pd.Series, b: pd.Series) -> bool:
+    """Two policies bill the same (to a millionth: expected values of scale to zero are not exactly whole)."""
+    return bool(np.isclose(a["total_usd"], b["total_usd"], rtol=1e-6, atol=1e-9)
+                and np.isclose(a["gpu_hours"], b["gpu_hours"], rtol=1e-6, atol=1e-9))
+
+
 def provisioning_summary(table: pd.DataFrame):
-    """Sentences comparing the provisioning policies, every figure computed from `provisioning_table`."""
+    """Sentences comparing the provisioning policies, every figure computed from `provisioning_table`: the price
+    basis of each, the spares they keep, and why two of them cost the same when they do."""
     from ._costs import HOURS_PER_MONTH
     from ._views import Markdown, pct, usd
 
     t = table.set_index("policy")
-    best = table.loc[table["total_usd_per_month"].idxmin()]
-    lines = []
-    for policy, r in t.iterrows():
-        per_month = HOURS_PER_MONTH / r["hours"]
-        over = (f"{usd(r['overflow_usd'] * per_month)} a month of overflow to the API"
-                if r["overflow_to"] == "api" else f"queued overflow waiting up to {r['max_wait_minutes']:,.1f} minutes")
-        lines.append(f"- **{r['policy_name']}**: {r['gpu_hours'] * per_month:,.0f} GPU-hours a month at "
-                     f"{pct(r['utilization'])} utilization, {r['served_share']:.2%} of demand served within capacity, "
-                     f"{over}; {usd(r['total_usd_per_month'])} a month, {usd(r['usd_per_mtok'])} per million tokens.")
+    a = table.attrs
+    cheapest = table["total_usd_per_month"].min()
+    best = table[table["total_usd_per_month"] <= cheapest * (1 + 1e-6)].iloc[0]  # ties: the first (the fixed fleet)
     fixed = t.loc["fixed"] if "fixed" in t.index else None
     head = (f"Over this profile, **{best['policy_name']}** costs least in GPUs and overflow: "
             f"{usd(best['total_usd_per_month'])} a month")
-    if fixed is not None and best["policy"] != "fixed":
-        head += f", {pct(1 - best['total_usd_per_month'] / fixed['total_usd_per_month'])} less than the fixed fleet"
-    elif fixed is not None:
-        head += " (autoscaling saves nothing here: the fleet is already at its minimum, or demand never falls far enough)"
-    return Markdown(head + ". Engineering, evaluation and the other fixed costs of self-hosting are the same under "
-                    "every policy and are left out here.\n\n" + "\n".join(lines))
+    if fixed is not None and best["policy"] != "fixed" and not _same(best, fixed):
+        saving = fixed["total_usd_per_month"] - best["total_usd_per_month"]
+        head += f", {usd(saving)} ({pct(saving / fixed['total_usd_per_month'])}) less than the fixed fleet"
+    head += (". Engineering, evaluation and the other fixed costs of self-hosting are the same under every policy "
+             "and are left out here.")
+    o, c, r = a.get("gpu_hourly_usd"), a.get("committed_gpu_hourly_usd"), a.get("running_gpu_hourly_usd", 0.0)
+    if o is None:
+        basis = (f"The GPUs are bought: a policy owns the most GPUs it ever runs, at {usd(c)} per GPU-hour (amortized "
+                 f"purchase and hosting) whether they run or not, plus {usd(r)} per GPU-hour of power while they run; "
+                 "scaling down saves only the power.")
+    elif c is None:
+        basis = f"Every policy rents its GPUs on demand at {usd(o)} per GPU-hour, billed for the hours they run."
+    else:
+        basis = (f"The fixed fleet is committed for the whole month at {usd(c)} per GPU-hour; autoscaling commits the "
+                 f"replicas it runs at least {pct(c / o)} of the time (the committed over the on-demand price) and rents "
+                 f"the rest on demand at {usd(o)}; scale to zero commits nothing (a commitment is paid while the fleet "
+                 "is at zero) and rents everything on demand.")
+    s = int(a.get("spare_replicas", 0))
+    spares = ("The scenario keeps no spare replica (`selfhost.redundancy_replicas` = 0)." if s == 0 else
+              f"Every policy keeps the scenario's {s} spare replica{'s' if s > 1 else ''} "
+              "(`selfhost.redundancy_replicas`) on top of the replicas that serve; scale to zero only while it serves.")
+    notes = []
+    if fixed is not None and "autoscale" in t.index and _same(t.loc["autoscale"], fixed):
+        floor = int(a.get("min_replicas", 1))
+        serving = int(round(fixed["replicas_max"] - fixed["spare_replicas_mean"]))
+        notes.append("Autoscaling bills the same as the fixed fleet here: " + (
+            f"the fixed fleet is already autoscaling's floor ({floor} serving replica{'s' if floor > 1 else ''}) and "
+            "demand never needs more" if serving <= floor else "demand never falls far enough to release a replica"))
+    if fixed is not None and "autoscale" in t.index and t.loc["autoscale", "replicas_max"] > fixed["replicas_max"]:
+        notes.append(f"Autoscaling runs up to {t.loc['autoscale', 'replicas_max']:,.0f} replicas where the fixed fleet "
+                     f"keeps {fixed['replicas_max']:,.0f}: the profile's busiest steps need more serving replicas at "
+                     "`selfhost.max_utilization` than the fleet sized at the scenario's peak (which runs them above its "
+                     "head-room" + (", overflowing" if fixed["served_share"] < 1 else "") + ")")
+    if "scale_to_zero" in t.index:
+        z = t.loc["scale_to_zero"]
+        quiet = f"the quietest step brings {a.get('quietest_requests_per_h', np.nan):,.3g} requests an hour"
+        if z["zero_share"] < 0.0005:
+            notes.append(f"Scale to zero never empties the fleet here ({quiet}): it runs autoscaling's fleet without "
+                         "its floor" + (", all on demand" if o is not None and c is not None else ""))
+        else:
+            notes.append(f"Scale to zero has no replica running {pct(z['zero_share'])} of the time ({quiet}); "
+                         f"{pct(z['cold_share'])} of requests find no replica ready and "
+                         + ("go to the API" if z["overflow_to"] == "api" else "wait for one to start"))
+    lines = []
+    for policy, r_ in t.iterrows():
+        per_month = HOURS_PER_MONTH / r_["hours"]
+        over = (f"{usd(r_['overflow_usd'] * per_month)} a month of overflow to the API"
+                if r_["overflow_to"] == "api" else f"queued overflow waiting up to {r_['max_wait_minutes']:,.1f} minutes")
+        lines.append(f"- **{r_['policy_name']}**: {r_['gpu_hours'] * per_month:,.0f} GPU-hours a month "
+                     f"({r_['on_demand_gpu_hours'] * per_month:,.0f} on demand) at {pct(r_['utilization'])} utilization, "
+                     f"{r_['served_share']:.2%} of demand served within capacity, {over}; "
+                     f"{usd(r_['total_usd_per_month'])} a month, {usd(r_['gpu_only_usd_per_mtok'])} per million tokens "
+                     "GPU-only.")
+    text = " ".join([head, basis, spares] + [n + "." for n in notes])
+    return Markdown(text + "\n\n" + "\n".join(lines))
 
 
 def provisioning_by_volume(scenario, multiples=None) -> pd.DataFrame:
-    """`provisioning_table` with the scenario's profile scaled to other volumes: how each policy's cost per
-    million tokens moves as the fleet grows past one replica.
+    """`provisioning_table` with the scenario's profile scaled to other volumes, the fleet re-chosen at each:
+    how each policy's cost per million tokens moves as the fleet grows past one replica.
 
     Parameters
     ----------
@@ -1280,18 +1117,28 @@ def provisioning_by_volume(scenario, multiples=None) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        The rows of `provisioning_table` for each volume, with ``multiple`` and ``tokens_per_day``.
+        The rows of `provisioning_table` for each volume, with ``multiple``, ``tokens_per_day``, and the fleet of
+        the cost model at that volume (`econ.option_costs`: the cheapest GPU, tensor-parallel degree and replicas
+        at its peak): ``gpu``, ``tensor_parallel``, ``fixed_replicas``.
     """
-    multiples = np.geomspace(0.1, 1000, 25) if multiples is None else np.asarray(multiples, float)
-    kw = traffic_from_scenario(scenario)
-    profile = kw.pop("profile")
+    from ._costs import option_costs
+    from ._fleet import fleet_candidates
+
+    multiples = np.geomspace(0.1, 1000, 25) if multiples is None else np.atleast_1d(np.asarray(multiples, float))
+    v = scenario.values
+    profile = _scenario_profile(v, scenario.file)
+    traffic = _traffic_kw(v)
+    fleets = option_costs({**v, "workload.requests_per_day": float(v["workload.requests_per_day"]) * multiples})["selfhost"]
+    names = fleet_candidates(v).gpu
     days = len(profile) * _profile_step(profile) / 86_400
     cols = [c for c in ("requests", "input_tokens", "cached_input_tokens", "output_tokens") if c in profile]
     frames = []
-    for m in multiples:
-        t = provisioning_table(profile.assign(**{c: profile[c] * m for c in cols}), **kw)
+    for i, m in enumerate(multiples):
+        kw = _fleet_kw(v, {k: np.broadcast_to(x, multiples.shape)[i] for k, x in fleets.items()})
+        t = provisioning_table(profile.assign(**{c: profile[c] * m for c in cols}), **kw, **traffic)
         tokens = (np.nansum(profile["input_tokens"]) + np.nansum(profile["output_tokens"])) * m / days
-        frames.append(t.assign(multiple=m, tokens_per_day=tokens))
+        frames.append(t.assign(multiple=m, tokens_per_day=tokens, gpu=names[int(fleets["candidate"][i])],
+                               tensor_parallel=kw["gpus_per_replica"], fixed_replicas=kw["fixed_replicas"]))
     return pd.concat(frames, ignore_index=True)
 
 
@@ -1301,13 +1148,14 @@ def provisioning_volume_chart(frame: pd.DataFrame, tokens_per_day: float | None 
     lines = alt.Chart(frame).mark_line(interpolate="step-after").encode(
         x=alt.X("tokens_per_day:Q", scale=alt.Scale(type="log"), title="daily volume (tokens per day, input + output)",
                 axis=alt.Axis(format="~s")),
-        y=alt.Y("usd_per_mtok:Q", scale=alt.Scale(type="log"), title="GPU + overflow cost per million tokens (USD)",
-                axis=alt.Axis(format="$.2~f")),
+        y=alt.Y("gpu_overflow_usd_per_mtok:Q", scale=alt.Scale(type="log"),
+                title="GPU + overflow cost per million tokens (USD)", axis=alt.Axis(format="$.2~f")),
         color=alt.Color("policy_name:N", title="policy"),
         strokeDash=alt.StrokeDash("policy_name:N", title="policy"),
         tooltip=[alt.Tooltip("policy_name:N", title="policy"), alt.Tooltip("tokens_per_day:Q", format=",.3~s", title="tokens/day"),
-                 alt.Tooltip("usd_per_mtok:Q", format="$,.2f", title="USD per million tokens"),
-                 alt.Tooltip("utilization:Q", format=".0%"), alt.Tooltip("replicas_max:Q", title="replicas at peak")],
+                 alt.Tooltip("gpu_overflow_usd_per_mtok:Q", format="$,.2f", title="GPU + overflow USD per million tokens"),
+                 alt.Tooltip("utilization:Q", format=".0%"), alt.Tooltip("replicas_max:Q", title="replicas at peak"),
+                 alt.Tooltip("gpu:N", title="GPU"), alt.Tooltip("tensor_parallel:Q", title="tensor parallel")],
     )
     layers = [lines]
     if tokens_per_day is not None:
@@ -1315,36 +1163,3 @@ def provisioning_volume_chart(frame: pd.DataFrame, tokens_per_day: float | None 
                       .encode(x="x:Q", tooltip=[alt.Tooltip("x:Q", format=",.3~s", title="this scenario (tokens/day)")]))
     return alt.layer(*layers).properties(title="Self-hosted GPU cost per million tokens, by provisioning policy",
                                          width=520, height=300)
-
-
-def example_usage_log() -> pd.DataFrame:
-    """A real metered usage log to try `cost_per_task` on: the two Azure LLM inference traces (2023) as two
-    tasks of one team, ``"code completion"`` and ``"conversation"``, one row per call with its own token counts
-    (econ/data/traces/ATTRIBUTION.md).
-
-    Examples
-    --------
-    >>> log = example_usage_log()
-    >>> sorted(log["task"].unique()), list(log.columns)
-    (['code completion', 'conversation'], ['timestamp', 'task', 'input_tokens', 'output_tokens'])
-    """
-    frames = []
-    for name, task in (("azure-code", "code completion"), ("azure-conv", "conversation")):
-        raw = pd.read_csv(trace_path(name))
-        frames.append(pd.DataFrame({"timestamp": raw["TIMESTAMP"], "task": task, "input_tokens": raw["ContextTokens"],
-                                    "output_tokens": raw["GeneratedTokens"]}))
-    return pd.concat(frames, ignore_index=True)
-
-
-def cost_per_task_view(table: pd.DataFrame) -> pd.DataFrame:
-    """`cost_per_task` as one row per task: calls, mean tokens in and out, and each option's cost per 1,000 calls."""
-    from ._costs import OPTIONS
-    from ._views import usd
-
-    first = table.drop_duplicates("task").set_index("task")
-    out = pd.DataFrame({"calls": first["requests"].map("{:,.0f}".format),
-                        "mean tokens in": (first["input_tokens"] / first["requests"]).map("{:,.0f}".format),
-                        "mean tokens out": (first["output_tokens"] / first["requests"]).map("{:,.0f}".format)})
-    for option, t in table.groupby("option", sort=False):
-        out[f"{OPTIONS.get(option, option)}: USD per 1,000 calls"] = t.set_index("task")["usd_per_1k_requests"].map(usd)
-    return out.reset_index()

@@ -152,12 +152,19 @@ def scenario_header(scenario) -> Markdown:
 
 
 def _fmt_value(v) -> str:
+    """A value as the assumption tables show it: numbers with separators, null as "null (see source)", token bins
+    as their count and range."""
+    if v is None:
+        return "null (see source)"
     if isinstance(v, bool):
         return "yes" if v else "no"
     if isinstance(v, float):
         return f"{v:,.6g}"
     if isinstance(v, int):
         return f"{v:,}"
+    if isinstance(v, dict) and {"input_tokens", "output_tokens", "share"} <= set(v):
+        i, o = v["input_tokens"], v["output_tokens"]
+        return (f"{len(v['share'])} bins: {min(i):,.0f}-{max(i):,.0f} tokens in, {min(o):,.0f}-{max(o):,.0f} out")
     return str(v)
 
 

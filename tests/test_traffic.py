@@ -1,5 +1,5 @@
-"""Tests of econ/_traffic.py: readers, synthetic profiles, peak-to-mean of the shipped traces, cost per task,
-provisioning policies on profiles worked by hand, charts."""
+"""Tests of econ/_traffic.py: synthetic profiles, peak-to-mean of the shipped traces, provisioning policies on
+profiles worked by hand, charts. (Log readers and cost per task: tests/test_usage.py.)"""
 
 from __future__ import annotations
 
@@ -11,118 +11,23 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from econ import PARAMS_DIR, load_scenario
+from econ import HOURS_PER_MONTH, PARAMS_DIR, decide, load_scenario, option_costs
 from econ._traffic import (
     TRACES,
-    cost_per_task,
+    keep_alive_shares,
     peak_to_mean,
     profile_chart,
+    provisioning_by_volume,
     provisioning_chart,
+    provisioning_summary,
     provisioning_table,
     provisioning_timeline,
-    read_rate_series,
-    read_requests,
     synthetic_profile,
-    task_prices_from_scenario,
     trace_names,
     trace_path,
     trace_profile,
     traffic_from_scenario,
 )
-
-# ------------------------------------------------------------------------------------------------ readers
-LOG = pd.DataFrame({
-    "ts": pd.to_datetime(["2025-03-03 10:00:05", "2025-03-03 10:00:30", "2025-03-03 10:01:59",
-                          "2025-03-03 10:03:00", "2025-03-03 10:03:20"]),
-    "prompt": [100, 200, 300, 400, 500],
-    "completion": [10, 20, 30, 40, 50],
-    "cached": [0, 100, 0, 400, 0],
-    "feature": ["chat", "chat", "search", "chat", "search"],
-})
-# Worked by hand, 1-minute steps from the first request (10:00:05):
-# [10:00:05, 10:01:05): 2 requests, 300 in, 30 out, 100 cached; [10:01:05, 10:02:05): 1 request (10:01:59);
-# [10:02:05, 10:03:05): 1 request (10:03:00); [10:03:05, ...): 1 request at 10:03:20, which ends the span (15 s).
-EXPECTED = [[2, 300, 100, 30, 60], [1, 300, 0, 30, 60], [1, 400, 400, 40, 60], [1, 500, 0, 50, 15]]
-MAPPING = dict(timestamp="ts", input_tokens="prompt", output_tokens="completion", cached_input_tokens="cached")
-
-
-def _write(tmp_path, fmt: str):
-    path = tmp_path / f"log.{fmt}"
-    if fmt == "csv":
-        LOG.to_csv(path, index=False)
-    elif fmt == "jsonl":
-        with open(path, "w") as f:
-            for row in LOG.assign(ts=LOG["ts"].dt.strftime("%Y-%m-%dT%H:%M:%S")).to_dict("records"):
-                f.write(json.dumps(row) + "\n")
-    else:
-        LOG.to_parquet(path)
-    return path
-
-
-@pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
-def test_read_requests_each_format_known_answer(tmp_path, fmt):
-    p = read_requests(_write(tmp_path, fmt), freq="1min", **MAPPING)
-    assert p[["requests", "input_tokens", "cached_input_tokens", "output_tokens", "seconds"]].to_numpy().tolist() == EXPECTED
-    assert p.index[0] == pd.Timestamp("2025-03-03 10:00:05")
-    assert p.attrs["step_s"] == 60 and p.attrs["rows"] == 5
-
-
-def test_read_requests_clock_origin_and_numeric_epoch_seconds(tmp_path):
-    # origin="epoch": whole minutes 10:00, 10:01, 10:02, 10:03 hold 2, 1, 0, 2 requests; the first minute is
-    # observed from 10:00:05 (55 s), the last to 10:03:20 (20 s).
-    log = LOG.assign(ts=(LOG["ts"] - pd.Timestamp("1970-01-01")).dt.total_seconds())  # seconds since the epoch
-    path = tmp_path / "log.parquet"
-    log.to_parquet(path)
-    p = read_requests(path, origin="epoch", **MAPPING)
-    assert p["requests"].tolist() == [2, 1, 0, 2]
-    assert p["seconds"].tolist() == [55, 60, 60, 20]
-    assert p.index[0] == pd.Timestamp("2025-03-03 10:00:00")
-
-
-def test_read_requests_column_names_are_case_insensitive():
-    p = read_requests(LOG, timestamp="TS", input_tokens="Prompt", output_tokens="COMPLETION")
-    assert p["requests"].sum() == 5
-
-
-def test_read_requests_missing_column_names_file_column_and_columns(tmp_path):
-    path = _write(tmp_path, "csv")
-    with pytest.raises(ValueError) as err:
-        read_requests(path, timestamp="ts", input_tokens="input_tokens", output_tokens="completion")
-    msg = str(err.value)
-    assert "log.csv" in msg and "'input_tokens'" in msg and "input_tokens=" in msg
-    for col in LOG.columns:
-        assert repr(col) in msg
-
-
-def test_read_requests_rejects_bad_tokens_and_file_types(tmp_path):
-    with pytest.raises(ValueError, match="negative"):
-        read_requests(LOG.assign(prompt=[100, -1, 3, 4, 5]), **MAPPING)
-    with pytest.raises(ValueError, match="more cached input tokens"):
-        read_requests(LOG.assign(cached=[0, 0, 301, 0, 0]), **MAPPING)
-    with pytest.raises(ValueError, match="unknown file type"):
-        (tmp_path / "log.xlsx").write_text("x")
-        read_requests(tmp_path / "log.xlsx", **MAPPING)
-    with pytest.raises(ValueError, match="does not exist"):
-        read_requests(tmp_path / "nope.csv", **MAPPING)
-    with pytest.raises(ValueError, match="freq"):
-        read_requests(LOG, freq="soon", **MAPPING)
-
-
-def test_read_rate_series_known_answer_and_gaps(tmp_path):
-    series = pd.DataFrame({"w": [0, 600, 1200, 1800], "rps": [1.0, np.nan, 2.0, 4.0], "out": [10.0, np.nan, 20.0, 40.0]})
-    path = tmp_path / "rates.csv"
-    series.to_csv(path, index=False)
-    p = read_rate_series(path, time="w", requests_per_s="rps", output_tokens_per_s="out")
-    assert p["requests"].tolist()[0] == 600 and np.isnan(p["requests"].iloc[1])
-    assert p["output_tokens"].tolist()[2:] == [12_000, 24_000]
-    assert p.index[0] == pd.Timestamp("2024-01-01") and p.attrs["step_s"] == 600
-    # rates over the windows with data: 1, 2, 4 requests/s; peak 4 over mean 7/3
-    assert peak_to_mean(p) == pytest.approx(4 / (7 / 3))
-
-
-def test_read_rate_series_missing_column(tmp_path):
-    with pytest.raises(ValueError, match="no column 'req'"):
-        read_rate_series(pd.DataFrame({"w": [0, 600], "rps": [1, 2]}), time="w", requests_per_s="req")
 
 
 # ------------------------------------------------------------------------------------------------ shipped traces
@@ -216,59 +121,6 @@ def test_synthetic_profile_rejects_bad_input():
         synthetic_profile(-1, 2)
 
 
-# ------------------------------------------------------------------------------------------------ cost per task
-PRICES = {
-    "api": {"input_usd_per_mtok": 3.0, "output_usd_per_mtok": 15.0, "cache_read_usd_per_mtok": 0.3},
-    "managed": {"input_usd_per_mtok": 0.9, "output_usd_per_mtok": 0.9},  # no cache price: input price
-}
-
-
-def test_cost_per_task_known_answer(tmp_path):
-    # chat: calls (100 in, 10 out), (200 in of which 100 cached, 20 out), (400 in all cached, 40 out)
-    #   api:     (100*3 + 10*15) + (100*3 + 100*0.3 + 20*15) + (400*0.3 + 40*15) = 450 + 630 + 720 = 1800 -> 0.0018
-    #   managed: (700 in + 70 out) * 0.9 = 693 -> 0.000693
-    # search: (300 in, 30 out), (500 in, 50 out)
-    #   api:     800*3 + 80*15 = 3600 -> 0.0036;  managed: 880 * 0.9 = 792 -> 0.000792
-    path = tmp_path / "usage.parquet"
-    LOG.to_parquet(path)
-    t = cost_per_task(path, PRICES, input_tokens="prompt", output_tokens="completion",
-                      cached_input_tokens="cached", task="feature", timestamp="ts")
-    assert t[["task", "option"]].to_numpy().tolist() == [["chat", "api"], ["chat", "managed"],
-                                                         ["search", "api"], ["search", "managed"]]
-    assert t["usd"].to_numpy() == pytest.approx([0.0018, 0.000693, 0.0036, 0.000792], rel=1e-12)
-    assert t["requests"].tolist() == [3, 3, 2, 2]
-    assert t["usd_per_request"].iloc[0] == pytest.approx(0.0006)
-    assert t.loc[t.option == "api", "share"].to_numpy() == pytest.approx([1 / 3, 2 / 3])
-
-
-def test_cost_per_task_prices_each_call_on_its_own_shape():
-    # Two calls with the same totals as one "average" call would give the same bill at linear prices; what
-    # matters is that cached tokens are charged per call: 1,000 cached on one call, none on the other.
-    log = pd.DataFrame({"in": [1000, 1000], "out": [0, 0], "cached": [1000, 0]})
-    t = cost_per_task(log, {"api": PRICES["api"]}, input_tokens="in", output_tokens="out", cached_input_tokens="cached")
-    assert t["task"].tolist() == ["(all)"]
-    assert t["usd"].iloc[0] == pytest.approx((1000 * 0.3 + 1000 * 3.0) / 1e6)
-
-
-def test_cost_per_task_groups_by_model_and_checks_prices():
-    log = LOG.assign(model=["a", "b", "a", "a", "b"])
-    t = cost_per_task(log, {"api": PRICES["api"]}, input_tokens="prompt", output_tokens="completion",
-                      task="feature", model="model")
-    assert t[["task", "model"]].to_numpy().tolist() == [["chat", "a"], ["chat", "b"], ["search", "a"], ["search", "b"]]
-    with pytest.raises(ValueError, match="output_usd_per_mtok"):
-        cost_per_task(LOG, {"api": {"input_usd_per_mtok": 1.0}}, input_tokens="prompt", output_tokens="completion")
-    with pytest.raises(ValueError, match="no column 'tokens_in'"):
-        cost_per_task(LOG, PRICES, input_tokens="tokens_in", output_tokens="completion")
-
-
-def test_task_prices_from_scenario():
-    sc = load_scenario(PARAMS_DIR / "small_team_spiky.yaml")
-    p = task_prices_from_scenario(sc)
-    assert p["api"]["output_usd_per_mtok"] == sc.values["api.output_usd_per_mtok"]
-    onprem = task_prices_from_scenario(load_scenario(PARAMS_DIR / "regulated_on_prem.yaml"))
-    assert "api" not in onprem and "selfhost" in onprem
-
-
 # ------------------------------------------------------------------------------------------------ provisioning
 def _square(on_requests_per_h=36_000.0, before=8, on=8, after=8, out_per_request=100.0, in_per_request=1000.0):
     """Hourly profile: idle, then `on` hours at 10 requests/s, then idle."""
@@ -299,10 +151,11 @@ def test_fixed_fleet_headroom_and_min_replicas():
 
 def test_autoscale_and_scale_to_zero_without_delays_by_hand():
     # autoscale keeps 1 replica when idle: 3*8 + 1*16 = 40 replica-hours, utilization 288,000 / (40 * 14,400) = 0.5
-    # scale to zero: 3*8 = 24 replica-hours, utilization 0.8333; nothing overflows without a cold start
+    # scale to zero without delays releases a replica the moment it idles and starts one at once: it bills the work
+    # alone, 288,000 requests / 4 per s = 20 replica-hours, utilization 1; nothing overflows without a cold start
     t = provisioning_table(_square(), 1.0, replica_requests_per_s=4.0, policies=["autoscale", "scale_to_zero"])
-    assert t.gpu_hours.tolist() == [40.0, 24.0]
-    assert t.utilization.to_numpy() == pytest.approx([0.5, 288_000 / (24 * 14_400)])
+    assert t.gpu_hours.to_numpy() == pytest.approx([40.0, 20.0])
+    assert t.utilization.to_numpy() == pytest.approx([0.5, 1.0])
     assert t.served_share.tolist() == [1.0, 1.0]
 
 
@@ -396,6 +249,106 @@ def test_policy_invariants(seed, up, down, cap):
         assert (t["served_share"] == 1.0).all()
 
 
+def _levels():
+    """Hourly profile whose autoscaled fleet (4 requests/s per replica, no head-room, no delays) runs 1 replica for
+    12 h, 2 for 6 h and 3 for 6 h: 2, 6 and 10 requests/s."""
+    req = np.array([2.0] * 12 + [6.0] * 6 + [10.0] * 6) * 3600
+    p = synthetic_profile(24, 1.0, days=1, freq="1h").iloc[:24].copy()
+    p["requests"], p["output_tokens"], p["input_tokens"] = req, req * 100, req * 1000
+    return p
+
+
+def test_committed_base_and_on_demand_billing_by_hand():
+    # replica levels in use: level 1 all 24 h, level 2 12 h (1/2 of the time), level 3 6 h (1/4).
+    # 30 % off (1.40 against 2.00): commit the levels in use >= 70 % of the time: K = 1;
+    #   24 h x 1.40 + (6 h x 1 + 6 h x 2) on demand x 2.00 = 33.60 + 36.00 = 69.60 USD.
+    # 60 % off (0.80 against 2.00): levels in use >= 40 %: K = 2; 2 x 24 x 0.80 + 6 x 1 x 2.00 = 38.40 + 12 = 50.40,
+    #   cheaper than K = 1 (19.20 + 36 = 55.20) and K = 3 (57.60).
+    kw = dict(replica_requests_per_s=4.0, policies=["fixed", "autoscale", "scale_to_zero"])
+    t = provisioning_table(_levels(), 2.0, committed_gpu_hourly_usd=1.4, **kw).set_index("policy")
+    assert (t.loc["autoscale", "committed_replicas"], t.loc["autoscale", "gpu_usd"]) == (1, pytest.approx(69.6))
+    assert t.loc["autoscale", "on_demand_gpu_hours"] == pytest.approx(18.0)
+    assert (t.loc["fixed", "committed_replicas"], t.loc["fixed", "gpu_usd"]) == (3, pytest.approx(3 * 24 * 1.4))
+    # scale to zero commits nothing; without delays it bills the work alone, (2 x 12 + 6 x 6 + 10 x 6) requests/s-hours
+    # / 4 requests/s = 30 replica-hours, all on demand: 60 USD
+    assert t.loc["scale_to_zero", "committed_replicas"] == 0
+    assert (t.loc["scale_to_zero", "gpu_hours"], t.loc["scale_to_zero", "gpu_usd"]) == pytest.approx((30.0, 60.0))
+    t = provisioning_table(_levels(), 2.0, committed_gpu_hourly_usd=0.8, **kw).set_index("policy")
+    assert (t.loc["autoscale", "committed_replicas"], t.loc["autoscale", "gpu_usd"]) == (2, pytest.approx(50.4))
+    # 2 GPUs per replica and a spare: every level shifts up by one (the spare is always in use): K = 3 at 60 % off,
+    # 2 GPUs x (3 x 24 x 0.80 + 6 x 1 x 2.00) = 2 x 69.60 = 139.20
+    t = provisioning_table(_levels(), 2.0, gpus_per_replica=2, spare_replicas=1, committed_gpu_hourly_usd=0.8,
+                           **kw).set_index("policy")
+    assert (t.loc["autoscale", "committed_replicas"], t.loc["autoscale", "gpu_usd"]) == (3, pytest.approx(139.2))
+    assert t.loc["autoscale", "spare_replicas_mean"] == 1.0
+
+
+def test_bought_gpus_are_owned_at_the_peak_and_save_only_power_by_hand():
+    # no on-demand price: autoscaling owns the 3 replicas it reaches and pays power for the 42 replica-hours it runs:
+    # 3 x 24 x 1.00 + 42 x 0.25 = 82.50; the fixed fleet 3 x 24 x (1.00 + 0.25) = 90
+    t = provisioning_table(_levels(), None, replica_requests_per_s=4.0, committed_gpu_hourly_usd=1.0,
+                           running_gpu_hourly_usd=0.25, policies=["fixed", "autoscale"]).set_index("policy")
+    assert t["committed_replicas"].tolist() == [3, 3]
+    assert t["gpu_usd"].tolist() == pytest.approx([90.0, 82.5])
+    assert t["on_demand_gpu_hours"].tolist() == [0.0, 0.0]
+    with pytest.raises(ValueError, match="committed_gpu_hourly_usd"):
+        provisioning_table(_levels(), None, replica_requests_per_s=4.0)
+
+
+def test_keep_alive_shares_match_a_simulation_of_poisson_arrivals():
+    # one arrival every 2 minutes on average, released after 5 idle minutes, 1-minute cold start; 400,000 arrivals
+    lam, keep, up = 1 / 120, 300.0, 60.0
+    rng = np.random.default_rng(11)
+    gaps = rng.exponential(1 / lam, 400_000)
+    t = np.cumsum(gaps)
+    billed = np.minimum(np.append(gaps[1:], 0.0), keep).sum() / t[-1]  # each arrival keeps the fleet keep_alive longer
+    start = np.concatenate([[True], gaps[1:] > keep])  # arrivals that find the fleet released start it
+    last_start = np.maximum.accumulate(np.where(start, t, -np.inf))
+    cold = np.mean(t - last_start < up)  # the starting arrival and those within the scale-up delay after it wait
+    expect_billed, expect_cold = keep_alive_shares(lam, keep, up)
+    assert billed == pytest.approx(float(expect_billed), rel=0.01)
+    assert cold == pytest.approx(float(expect_cold), rel=0.02)
+    assert keep_alive_shares(lam, keep, 0.0)[1] == 0.0  # nobody waits without a cold start
+
+
+def test_scale_to_zero_releases_the_fleet_inside_quiet_steps():
+    # 2 requests an hour, 5-minute delays: lambda kappa = 2/3600 * 300 = 1/6; billed 1 - e^(-1/6) of every hour;
+    # e^(-1/6) (1 + 1/6) of the requests find no replica (they go to the API)
+    req = np.full(24, 2.0)
+    p = synthetic_profile(24, 1.0, days=1, freq="1h").iloc[:24].copy()
+    p["requests"], p["output_tokens"], p["input_tokens"] = req, req * 100, req * 1000
+    t = provisioning_table(p, 1.0, replica_requests_per_s=4.0, scale_up_delay_minutes=5, scale_down_delay_minutes=5,
+                           overflow_input_usd_per_mtok=1.0, overflow_output_usd_per_mtok=1.0).set_index("policy")
+    x = 2 / 3600 * 300
+    assert t.loc["scale_to_zero", "gpu_hours"] == pytest.approx(24 * (1 - np.exp(-x)))
+    assert t.loc["scale_to_zero", "zero_share"] == pytest.approx(np.exp(-x))
+    assert t.loc["scale_to_zero", "served_share"] == pytest.approx(1 - np.exp(-x) * (1 + x))
+    assert t.loc["autoscale", "gpu_hours"] == t.loc["fixed", "gpu_hours"] == 24.0
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 1000), rpd=st.floats(2_000, 400_000), ratio=st.floats(1.0, 3.0), spares=st.integers(0, 2),
+       floor=st.integers(0, 2), extra=st.integers(0, 2), discount=st.floats(0.0, 0.7), bought=st.booleans(),
+       up=st.floats(0, 30), down=st.floats(0, 60))
+def test_autoscaling_never_bills_more_than_the_fixed_fleet_it_starts_from(seed, rpd, ratio, spares, floor, extra,
+                                                                          discount, bought, up, down):
+    p = synthetic_profile(rpd, ratio, days=2, freq="10min", bursts_per_day=1, seed=seed)
+    cap, u = 0.5, 0.8
+    peak_need = int(np.ceil(p["requests"].max() / 600 / (cap * u) - 1e-9))
+    fixed = max(peak_need, floor, 1) + extra  # demand stays below the fixed fleet
+    if bought:
+        prices = dict(gpu_hourly_usd=None, committed_gpu_hourly_usd=1.5, running_gpu_hourly_usd=0.3)
+    else:
+        prices = dict(gpu_hourly_usd=2.0, committed_gpu_hourly_usd=2.0 * (1 - discount) if discount > 0 else None)
+    t = provisioning_table(p, replica_requests_per_s=cap, max_utilization=u, min_replicas=floor, spare_replicas=spares,
+                           fixed_replicas=fixed, gpus_per_replica=2, scale_up_delay_minutes=up,
+                           scale_down_delay_minutes=down, **prices).set_index("policy")
+    assert t.loc["autoscale", "gpu_usd"] <= t.loc["fixed", "gpu_usd"] * (1 + 1e-12)
+    assert t.loc["scale_to_zero", "gpu_hours"] <= t.loc["autoscale", "gpu_hours"] + 1e-9
+    assert t.loc["fixed", "served_share"] == 1.0
+    assert t.loc["fixed", "replicas_max"] == fixed + spares
+
+
 def test_provisioning_rejects_bad_input():
     p = _square()
     with pytest.raises(ValueError, match="exactly one"):
@@ -409,7 +362,60 @@ def test_provisioning_rejects_bad_input():
 
 
 # ------------------------------------------------------------------------------------------------ scenario bridge
-@pytest.mark.parametrize("scenario", ["small_team_spiky", "enterprise_steady", "regulated_on_prem", "one_h100_vs_mid_tier"])
+SCENARIOS = sorted(p.stem for p in PARAMS_DIR.glob("[!_]*.yaml"))
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_fixed_policy_is_exactly_the_decisions_fleet(scenario):
+    sc = load_scenario(PARAMS_DIR / f"{scenario}.yaml")
+    d = decide(sc, draws=200)
+    kw = traffic_from_scenario(sc)
+    fixed = provisioning_table(**kw).set_index("policy").loc["fixed"]
+    per_month = HOURS_PER_MONTH / fixed["hours"]
+    assert fixed["gpu_hours"] * per_month == pytest.approx(d.fleet.gpus * HOURS_PER_MONTH, rel=1e-12)
+    assert fixed["gpu_usd_per_month"] == pytest.approx(d.fleet.fleet_usd_per_month, rel=1e-12)
+    assert (fixed["replicas_max"], fixed["spare_replicas_mean"]) == (d.fleet.replicas, d.fleet.spare_replicas)
+    assert (kw["gpus_per_replica"], kw["replica_output_tokens_per_s"]) == (d.fleet.tensor_parallel,
+                                                                          d.fleet.replica_output_tokens_per_s)
+    assert fixed["gpu_only_usd_per_mtok"] == pytest.approx(d.fleet.gpu_only_usd_per_mtok, rel=1e-9)
+    # one utilization: the pipeline's (mean demand over the serving replicas' capacity); the profile carries the
+    # scenario's mean volume
+    assert fixed["served_share"] == 1.0
+    assert fixed["utilization"] == pytest.approx(d.fleet.utilization, rel=1e-9)
+    if d.fleet.price_basis.startswith("rented"):  # on demand is the fleet's rate before the commitment discount
+        assert kw["gpu_hourly_usd"] * (1 - sc.values["selfhost.commitment_discount"]) == pytest.approx(
+            d.fleet.usd_per_gpu_hour, rel=1e-12)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_policies_that_bill_the_same_say_why(scenario):
+    table = provisioning_table(**traffic_from_scenario(load_scenario(PARAMS_DIR / f"{scenario}.yaml")))
+    text, t = provisioning_summary(table), table.set_index("policy")
+    same = lambda a, b: np.isclose(t.loc[a, "total_usd"], t.loc[b, "total_usd"], rtol=1e-6)  # noqa: E731
+    assert same("fixed", "autoscale") == ("Autoscaling bills the same as the fixed fleet here" in text)
+    if same("autoscale", "scale_to_zero"):
+        assert "Scale to zero never empties the fleet here" in text
+    if scenario in ("enterprise_steady", "small_team_spiky"):  # rented fleets: scale to zero differs
+        assert t["total_usd"].round(6).nunique() >= 2
+    # scale to zero never carries a commitment (a bought fleet owns what it runs)
+    assert t.loc["scale_to_zero", "committed_replicas"] == 0 or table.attrs["gpu_hourly_usd"] is None
+
+
+def test_volume_sweep_rechooses_the_fleet_at_every_volume():
+    sc = load_scenario(PARAMS_DIR / "enterprise_steady.yaml").replace({"selfhost.gpu": "auto"})
+    m = np.array([0.1, 1.0, 30.0, 300.0])
+    frame = provisioning_by_volume(sc, m)
+    fixed = frame[frame["policy"] == "fixed"]
+    v = sc.values
+    fleet = option_costs({**v, "workload.requests_per_day": v["workload.requests_per_day"] * m})["selfhost"]
+    assert fixed["gpu_usd_per_month"].to_numpy() == pytest.approx(fleet["gpu_usd"] + fleet["power_usd"] + fleet["hosting_usd"],
+                                                                  rel=1e-12)
+    assert fixed["fixed_replicas"].tolist() == fleet["serving_replicas"].tolist()
+    assert fixed["tensor_parallel"].tolist() == fleet["tensor_parallel"].tolist()
+    assert fixed["fixed_replicas"].is_monotonic_increasing and fixed["fixed_replicas"].iloc[-1] > 1
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
 def test_traffic_from_scenario_runs_for_every_scenario(scenario):
     sc = load_scenario(PARAMS_DIR / f"{scenario}.yaml")
     kw = traffic_from_scenario(sc)
