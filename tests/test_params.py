@@ -462,3 +462,18 @@ def test_cli_validate_prints_the_refusal_without_a_traceback(tmp_path, capsys, d
     assert main(["validate", str(path)]) == 1
     err = capsys.readouterr().err
     assert err.startswith(f"error: {path}:") and "expected" in err and "Traceback" not in err
+
+
+def test_a_scenario_written_from_a_log_names_the_catalogs_exact_id(tmp_path):
+    """A log names models as the API took them (dated ids); the scenario written from it names the catalog's id."""
+    import json
+
+    from econ import scenario_from_log
+
+    log = tmp_path / "log.jsonl"
+    log.write_text("\n".join(json.dumps({"timestamp": f"2026-11-0{1 + i % 5}T{i % 24:02d}:{i % 60:02d}:00Z",
+                                         "provider": "anthropic", "model": "claude-sonnet-4-5-20250929",
+                                         "input_tokens": 1000 + i, "output_tokens": 200}) for i in range(600)))
+    sc = load_scenario(scenario_from_log(log, out=tmp_path / "sc" / "measured.yaml"))
+    assert (sc["api.provider"], sc["api.model"]) == ("anthropic", "claude-sonnet-4-5")
+    assert "the log names it 'claude-sonnet-4-5-20250929'" in sc.assumptions["api.model"].source
