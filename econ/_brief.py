@@ -9,7 +9,7 @@ import altair as alt
 import pandas as pd
 
 from ._cashflow import cash_flow_table, payback_month, plan_cash_flows
-from ._style import OPTION_COLORS, USD_AXIS, color_scale
+from ._style import USD_AXIS, color_scale, finish
 from ._views import HTML, Markdown, _esc, assumptions_table, fact, html_table, pct, tokens, usd
 
 __all__ = ["decision_brief", "plans_view", "cash_flow_chart", "cash_flow_view", "rests_on", "assumptions_appendix"]
@@ -108,15 +108,15 @@ def cash_flow_chart(d) -> alt.Chart:
         x=alt.X("month:Q", title="month", scale=alt.Scale(domain=[0, int(d.horizon["months"])]),
                 axis=alt.Axis(tickMinStep=6)),
         y=alt.Y("cumulative_usd:Q", title="cumulative cash paid (USD)", axis=USD_AXIS),
-        color=alt.Color("name:N", title="plan", scale=color_scale(names, OPTION_COLORS),
+        color=alt.Color("name:N", title="plan", scale=color_scale(names),
                         legend=alt.Legend(orient="bottom", direction="horizontal")),
         strokeDash=alt.StrokeDash("status:N", title=None, scale=alt.Scale(domain=["eligible", "not eligible"],
                                                                         range=[[1, 0], [4, 3]]),
                                   legend=alt.Legend(orient="bottom")),
     )
-    return base.mark_line().properties(
+    return finish(base.mark_line().properties(
         title=f"Cumulative cash over {d.horizon['months']} months (bought GPUs paid up front, sold at book value at the end)",
-        width=560, height=150)
+        width=560, height=130))
 
 
 def cash_flow_view(d, every: int = 12) -> HTML:

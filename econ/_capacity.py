@@ -66,6 +66,7 @@ import yaml
 
 from ._catalog import DATA_DIR, gpu_spec
 from ._models import BYTES_PER_PARAM, PRECISIONS, _component_bytes, _precision, model_names, model_spec, weight_bytes
+from ._style import color_scale, count_axis, finish, marked_rules
 
 __all__ = [
     "Capacity",
@@ -89,6 +90,7 @@ __all__ = [
     "calibration_table",
     "validation_table",
     "validation_summary",
+    "validation_view",
     "fit_efficiencies",
     "calibration_chart",
     "validation_chart",
@@ -1231,6 +1233,21 @@ def validation_summary(validation: pd.DataFrame | None = None, calibration: pd.D
                                           ignore_index=True)
 
 
+def validation_view(summary: pd.DataFrame | None = None):
+    """`validation_summary` formatted for reading (HTML): per set, kind of measurement and model, the count, the
+    median error in per cent and the worst ratio of predicted to published, with the measurement it comes from."""
+    from ._views import html_table  # here, not at import: _views imports _costs, which may import this module
+
+    s = validation_summary() if summary is None else summary
+    rows = [{"set": r["set"], "what was measured": r["kind"], "model": r["family"], "measurements": f"{r['n']:,}",
+             "refused (no room for one request)": f"{r['refused']:,}",
+             "median error": f"{r['median_error']:.0%}" if np.isfinite(r["median_error"]) else "–",
+             "worst predicted ÷ published": f"{r['worst_ratio']:.2f}" if np.isfinite(r["worst_ratio"]) else "–",
+             "worst case": r["worst_id"]} for r in s.to_dict("records")]
+    return html_table(rows, "econ-table validation", ("measurements", "refused (no room for one request)",
+                                                      "median error", "worst predicted ÷ published"))
+
+
 def calibration_chart(table: pd.DataFrame | None = None) -> alt.LayerChart:
     """Predicted over published for every measurement (log scale), by kind; validation and calibration apart.
 
@@ -1249,21 +1266,22 @@ def calibration_chart(table: pd.DataFrame | None = None) -> alt.LayerChart:
     t = t.assign(run=lambda d: d["id"] + ": " + d["model"] + " on " + d["tensor_parallel"].astype(str) + "× " + d["gpu"]
                  + " (" + d["precision"] + ", " + d["engine"] + ")")
     lo, hi = 0.9 * min(0.5, float(t["ratio"].min())), 1.1 * max(2.0, float(t["ratio"].max()))
+    sets = ["validation", "calibration"]
     points = alt.Chart(t).mark_point(filled=True, size=60, opacity=0.8).encode(
         x=alt.X("ratio:Q", scale=alt.Scale(type="log", domain=[lo, hi], nice=False),
-                title="predicted / published (log scale; 1 = exact)"),
-        y=alt.Y("kind:N", sort=list(KINDS), title="measurement"),
-        yOffset=alt.YOffset("set:N"),
-        color=alt.Color("set:N", title="set", sort=["validation", "calibration"]),
+                title="predicted / published (log scale; 1 = exact)", axis=alt.Axis(format=".2~f")),
+        y=alt.Y("kind:N", sort=list(KINDS), title="what was measured"),
+        yOffset=alt.YOffset("set:N", sort=sets),
+        color=alt.Color("set:N", title="set", sort=sets, scale=color_scale(sets)),
         shape=alt.Shape("family:N", title="model"),
         tooltip=[alt.Tooltip("run:N"), alt.Tooltip("source:N"), alt.Tooltip("metric:N"),
                  alt.Tooltip("published:Q", format=",.4~g"), alt.Tooltip("predicted:Q", format=",.4~g"),
                  alt.Tooltip("ratio:Q", format=".2f", title="predicted / published")],
     )
     one = alt.Chart(pd.DataFrame({"ratio": [1.0]})).mark_rule(strokeDash=[4, 3], color="gray").encode(x="ratio:Q")
-    return (one + points).properties(
+    return finish((one + points).properties(
         title="Capacity model against published measurements: fitted on the calibration set, checked on the rest",
-        width=520, height=260)
+        width=560, height=260))
 
 
 def validation_chart(table: pd.DataFrame | None = None) -> alt.LayerChart:
@@ -1285,9 +1303,11 @@ def validation_chart(table: pd.DataFrame | None = None) -> alt.LayerChart:
     hi = 1.4 * float(max(t["published"].max(), t["predicted"].max()))
     scale = alt.Scale(type="log", domain=[lo, hi], nice=False)
     points = alt.Chart(t).mark_point(filled=True, size=60).encode(
-        x=alt.X("published:Q", scale=scale, title="published (tokens/s per replica)", axis=alt.Axis(format="~s")),
-        y=alt.Y("predicted:Q", scale=scale, title="predicted (tokens/s per replica)", axis=alt.Axis(format="~s")),
-        color=alt.Color("kind:N", title="kind", sort=list(KINDS)),
+        x=alt.X("published:Q", scale=scale, title="published (tokens per second per replica; log scale)",
+                axis=count_axis()),
+        y=alt.Y("predicted:Q", scale=scale, title="predicted (tokens per second per replica; log scale)",
+                axis=count_axis()),
+        color=alt.Color("kind:N", title="what was measured", sort=list(KINDS), scale=color_scale(KINDS)),
         shape=alt.Shape("family:N", title="model"),
         tooltip=[alt.Tooltip("run:N"), alt.Tooltip("source:N"), alt.Tooltip("metric:N"),
                  alt.Tooltip("published:Q", format=",.0f"), alt.Tooltip("predicted:Q", format=",.0f"),
@@ -1295,8 +1315,8 @@ def validation_chart(table: pd.DataFrame | None = None) -> alt.LayerChart:
     )
     diagonal = alt.Chart(pd.DataFrame({"published": [lo, hi], "predicted": [lo, hi]})).mark_line(
         strokeDash=[4, 3], color="gray").encode(x="published:Q", y="predicted:Q")
-    return (diagonal + points).properties(title="Out of sample: predicted against published throughput",
-                                          width=420, height=420)
+    return finish((diagonal + points).properties(title="Out of sample: predicted against published throughput",
+                                                 width=420, height=420))
 
 
 def throughput_vs_batch_chart(
@@ -1320,35 +1340,35 @@ def throughput_vs_batch_chart(
     r = _cycle(model_spec(model), gpu, precision, c.kv_precision, c.gpus, c.input_tokens, c.output_tokens, b)
     data = pd.DataFrame({"batch": b, "tokens_per_s": r["tokens_per_s"], "tpot_ms": r["tpot_s"] * 1e3,
                          "ttft_s": r["ttft_s"]})
-    x = alt.X("batch:Q", scale=alt.Scale(type="log", domain=[1, max(2, c.max_batch_memory)], nice=False),
-              title="concurrent sequences (batch)")
+    top_batch = max(2, c.max_batch_memory)
+    x = alt.X("batch:Q", scale=alt.Scale(type="log", domain=[1, top_batch], nice=False),
+              title="requests served at once (batch; log scale)", axis=count_axis())
     tips = [alt.Tooltip("batch:Q", title="batch"), alt.Tooltip("tokens_per_s:Q", format=",.0f", title="output tokens/s"),
             alt.Tooltip("tpot_ms:Q", format=",.1f", title="TPOT (ms)"), alt.Tooltip("ttft_s:Q", format=",.2f", title="TTFT (s)")]
-    marks = [{"batch": c.max_batch_memory, "label": "KV memory limit"}]
+    marks = [(c.max_batch_memory, f"KV memory limit: {c.max_batch_memory:,} requests")]
     if c.batch and c.batch != c.max_batch_memory:
-        marks.append({"batch": c.batch, "label": "at the latency targets"})
-    rules = alt.Chart(pd.DataFrame(marks)).mark_rule(strokeDash=[4, 3], color="gray").encode(
-        x="batch:Q", tooltip=[alt.Tooltip("label:N", title="mark"), alt.Tooltip("batch:Q", title="batch")]
+        marks.append((c.batch, f"at the latency targets: {c.batch:,} requests"))
+    top = alt.Chart(data).mark_line(color=_LINE).encode(
+        x=x, y=alt.Y("tokens_per_s:Q", title="output tokens per second per replica", axis=count_axis()), tooltip=tips
     )
-    labels = rules.mark_text(angle=270, align="right", baseline="bottom", dy=-3, color="gray").encode(
-        text="label:N", y=alt.value(2)
-    )
-    top = alt.Chart(data).mark_line(point=False).encode(
-        x=x, y=alt.Y("tokens_per_s:Q", title="output tokens/s per replica", axis=alt.Axis(format="~s")), tooltip=tips
-    )
-    bottom = alt.Chart(data).mark_line(color="#f58518").encode(
+    bottom = alt.Chart(data).mark_line(color=_LINE).encode(
         x=x, y=alt.Y("tpot_ms:Q", title="time per output token (ms)"), tooltip=tips
     )
-    bottom_layers = [bottom, rules]
+    bottom_layers = [bottom, marked_rules([(b, "") for b, _ in marks], "batch", (1, top_batch), log=True)]
     if tpot_slo_s is not None:
-        bottom_layers.append(alt.Chart(pd.DataFrame({"tpot_ms": [tpot_slo_s * 1e3], "label": ["TPOT target"]})).mark_rule(
-            strokeDash=[6, 3], color="#e45756").encode(y="tpot_ms:Q", tooltip=[alt.Tooltip("tpot_ms:Q", format=",.0f", title="TPOT target (ms)")]))
+        target = pd.DataFrame({"tpot_ms": [tpot_slo_s * 1e3], "label": [f"target: {tpot_slo_s * 1e3:,.0f} ms per output token"]})
+        rule = alt.Chart(target).mark_rule(strokeDash=[6, 3], color=_TARGET).encode(y="tpot_ms:Q")
+        bottom_layers += [rule, rule.mark_text(align="left", baseline="bottom", dy=-3, color=_TARGET).encode(
+            x=alt.value(4), text="label:N")]
     title = (f"{model_spec(model)['name']} at {precision.upper()} on {c.gpus}× {c.gpu}: "
              f"{c.input_tokens:,.0f} tokens in, {c.output_tokens:,.0f} out")
-    return alt.vconcat(
-        alt.layer(top, rules, labels).properties(width=560, height=220),
-        alt.layer(*bottom_layers).properties(width=560, height=160),
-    ).properties(title=title)
+    return finish(alt.vconcat(
+        alt.layer(top, marked_rules(marks, "batch", (1, top_batch), log=True)).properties(width=600, height=220),
+        alt.layer(*bottom_layers).properties(width=600, height=160),
+    ).properties(title=title))
+
+
+_LINE, _TARGET = "#499894", "#e15759"
 
 
 def capacity_summary(model, gpu, input_tokens, output_tokens, precision="bf16", tensor_parallel=None,

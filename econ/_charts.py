@@ -8,11 +8,13 @@ import pandas as pd
 
 from ._breakeven import VOLUME_RANGE, breakeven_tokens_per_day, cost_vs_volume
 from ._costs import COMPONENTS, HOURS_PER_MONTH, OPTIONS, effective_usd_per_mtok, option_costs
+from ._style import USD_AXIS, color_scale, count_axis, finish, marked_rules, usd_axis
 
 __all__ = ["cost_vs_volume_chart", "usd_per_mtok_vs_utilization_chart", "cost_components_chart"]
 
-OPTION_COLORS = alt.Scale(domain=list(OPTIONS.values()), range=["#4c78a8", "#f58518", "#54a24b"])
-COMPONENT_LABELS = {c: c.removesuffix("_usd").replace("_", " and " if c == "egress_storage_usd" else " ") for c in COMPONENTS}
+COMPONENT_LABELS = {c: {"gpu_usd": "GPUs", "upgrade_usd": "upgrades"}.get(
+    c, c.removesuffix("_usd").replace("_", " and " if c == "egress_storage_usd" else " ")) for c in COMPONENTS}
+"""Each cost component's label on the charts (its colour in `econ._style.COMPONENT_COLORS`)."""
 
 
 def _volume_frame(scenario, points: int = 161) -> pd.DataFrame:
@@ -24,97 +26,127 @@ def _volume_frame(scenario, points: int = 161) -> pd.DataFrame:
     )
 
 
+def _short(x: float) -> str:
+    """A daily volume as the axes write it: 93M, 1.2B."""
+    for div, s in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if x >= div:
+            return f"{x / div:.3g}{s}"
+    return f"{x:.3g}"
+
+
 def cost_vs_volume_chart(scenario) -> alt.Chart:
     """Monthly cost of each option against daily volume (log-log), with breakevens and today's volume.
 
-    Crossovers are where the self-hosted option starts to cost less than each per-token option.
+    Crossovers are where the self-hosted option starts to cost less than each per-token option; each rule is
+    labelled with its volume across the top of the plot, one row each.
     """
     data = _volume_frame(scenario)
-    base = alt.Chart(data).encode(
-        x=alt.X("tokens_per_day:Q", scale=alt.Scale(type="log"), title="daily volume (tokens per day, input + output)",
-                axis=alt.Axis(format="~s")),
-        y=alt.Y("monthly_usd:Q", scale=alt.Scale(type="log"), title="monthly cost (USD)", axis=alt.Axis(format="$~s")),
-        color=alt.Color("option:N", scale=OPTION_COLORS, title=None),
-    )
-    lines = base.mark_line().encode(
+    names = list(OPTIONS.values())
+    lines = alt.Chart(data).mark_line().encode(
+        x=alt.X("tokens_per_day:Q", scale=alt.Scale(type="log", domain=list(VOLUME_RANGE)),
+                title="daily volume (tokens per day, input + output; log scale)", axis=count_axis()),
+        y=alt.Y("monthly_usd:Q", scale=alt.Scale(type="log"), title="monthly cost (USD; log scale)", axis=USD_AXIS),
+        color=alt.Color("option:N", scale=color_scale(names), title="option", sort=names,
+                        legend=alt.Legend(orient="bottom", direction="horizontal")),
         tooltip=[alt.Tooltip("option:N"), alt.Tooltip("tokens_per_day:Q", format=",.3~s", title="tokens/day"),
-                 alt.Tooltip("monthly_usd:Q", format="$,.0f", title="USD/month")]
+                 alt.Tooltip("monthly_usd:Q", format="$,.0f", title="USD/month")],
     )
     today = float(scenario["workload.requests_per_day"]) * (
         scenario["workload.input_tokens_per_request"] + scenario["workload.output_tokens_per_request"]
     )
-    marks = [{"tokens_per_day": today, "label": "this scenario"}]
+    marks = [(today, f"this scenario: {_short(today)} tokens/day")]
     for other in ("api", "managed"):
         be = breakeven_tokens_per_day(scenario, other, "selfhost")
         if np.isfinite(be.tokens_per_day):
-            marks.append({"tokens_per_day": be.tokens_per_day, "label": f"breakeven vs {OPTIONS[other]}"})
-    rules = alt.Chart(pd.DataFrame(marks)).mark_rule(strokeDash=[4, 3], color="gray").encode(
-        x="tokens_per_day:Q",
-        tooltip=[alt.Tooltip("label:N", title="mark"), alt.Tooltip("tokens_per_day:Q", format=",.3~s", title="tokens/day")],
-    )
-    labels = rules.mark_text(angle=270, align="left", dx=4, dy=-4, baseline="bottom", color="gray").encode(
-        text="label:N", y=alt.value(4)
-    )
-    return (lines + rules + labels).properties(
-        title="Monthly cost against daily volume", width=560, height=320
-    )
+            marks.append((be.tokens_per_day, f"self-hosting cheaper than the {OPTIONS[other]} above {_short(be.tokens_per_day)}"))
+    rules = marked_rules(marks, "tokens_per_day", VOLUME_RANGE, log=True)
+    return finish(alt.layer(lines, rules).properties(title="Monthly cost against daily volume", width=640, height=340))
 
 
 def usd_per_mtok_vs_utilization_chart(scenario) -> alt.Chart:
     """Cost per million tokens of self-hosting against utilization, beside the per-token options.
 
     Two self-hosted lines: GPU rent only for one replica (claim 12's formula), and every cost of the
-    scenario's fleet spread over the tokens it serves at that utilization.
+    scenario's fleet spread over the tokens it serves at that utilization. Both axes are logarithmic, from half the
+    scenario's own utilization (5 % at most) to 100 %, so that the scenario's point sits on the curves however low
+    it is; it is marked and labelled.
     """
     v = scenario.values
     costs = option_costs(v)
     sh = costs["selfhost"]
-    util = np.linspace(min(0.05, float(sh["utilization"]) / 2), 1.0, 96)
+    realized = float(sh["utilization"])
+    util = np.geomspace(min(0.05, realized / 2), 1.0, 96)
     tokens_per_request = v["workload.input_tokens_per_request"] + v["workload.output_tokens_per_request"]
     replica_tokens_per_s = float(sh["replica_requests_per_s"]) * tokens_per_request
     replica_hourly = float(sh["gpu_usd"] + sh["power_usd"] + sh["hosting_usd"]) / float(sh["replicas"]) / HOURS_PER_MONTH
     fleet_tokens_per_s = replica_tokens_per_s * float(sh["serving_replicas"])
     all_in_hourly = float(sh["monthly_usd"]) / HOURS_PER_MONTH
+    fleet, replica = "self-hosted, all costs of the fleet", "self-hosted, GPU cost of one replica"
     rows = [
-        pd.DataFrame({"utilization": util, "option": "self-hosted, GPU cost of one replica",
-                      "usd_per_mtok": effective_usd_per_mtok(replica_hourly, replica_tokens_per_s, util)}),
-        pd.DataFrame({"utilization": util, "option": "self-hosted, all costs of the fleet",
+        pd.DataFrame({"utilization": util, "option": fleet,
                       "usd_per_mtok": effective_usd_per_mtok(all_in_hourly, fleet_tokens_per_s, util)}),
+        pd.DataFrame({"utilization": util, "option": replica,
+                      "usd_per_mtok": effective_usd_per_mtok(replica_hourly, replica_tokens_per_s, util)}),
     ]
     for key in ("api", "managed"):
         c = costs[key]
-        rows.append(pd.DataFrame({"utilization": util, "option": OPTIONS[key],
+        rows.append(pd.DataFrame({"utilization": util, "option": f"{OPTIONS[key]}, all costs",
                                   "usd_per_mtok": float(c["monthly_usd"] / (c["tokens_per_month"] / 1e6))}))
     data = pd.concat(rows, ignore_index=True)
+    names = list(dict.fromkeys(data["option"]))
+    colors = {fleet: "#59a14f", replica: "#59a14f", f"{OPTIONS['api']}, all costs": "#4e79a7",
+              f"{OPTIONS['managed']}, all costs": "#f28e2b"}
+    x = alt.X("utilization:Q", scale=alt.Scale(type="log", domain=[float(util[0]), 1.0], nice=False),
+              title="utilization of the self-hosted capacity (log scale)", axis=alt.Axis(format=".0%"))
+    legend = alt.Legend(orient="bottom", direction="vertical", title=None)
     lines = alt.Chart(data).mark_line().encode(
-        x=alt.X("utilization:Q", title="utilization of self-hosted capacity", axis=alt.Axis(format="%")),
-        y=alt.Y("usd_per_mtok:Q", scale=alt.Scale(type="log"), title="cost per million tokens (USD)", axis=alt.Axis(format="$.2~f")),
-        color=alt.Color("option:N", title=None),
-        strokeDash=alt.StrokeDash("option:N", legend=None),
-        tooltip=[alt.Tooltip("option:N"), alt.Tooltip("utilization:Q", format=".0%"),
+        x=x,
+        y=alt.Y("usd_per_mtok:Q", scale=alt.Scale(type="log"), title="cost per million tokens (USD; log scale)",
+                axis=USD_AXIS),
+        color=alt.Color("option:N", scale=color_scale(names, colors), sort=names, legend=legend),
+        strokeDash=alt.StrokeDash("option:N", sort=names, legend=legend, scale=alt.Scale(
+            domain=names, range=[[1, 0], [6, 3], [1, 0], [1, 0]])),
+        tooltip=[alt.Tooltip("option:N"), alt.Tooltip("utilization:Q", format=".1%"),
                  alt.Tooltip("usd_per_mtok:Q", format="$,.3f", title="USD per million tokens")],
     )
-    realized = alt.Chart(pd.DataFrame({"utilization": [float(sh["utilization"])], "label": ["this scenario"]})).mark_rule(
-        strokeDash=[4, 3], color="gray"
-    ).encode(x="utilization:Q", tooltip=[alt.Tooltip("utilization:Q", format=".1%", title="realized utilization")])
-    return (lines + realized).properties(title="Cost per million tokens against utilization", width=560, height=320)
+    here = float(effective_usd_per_mtok(all_in_hourly, fleet_tokens_per_s, realized))
+    point = alt.Chart(pd.DataFrame({"utilization": [realized], "usd_per_mtok": [here]})).mark_point(
+        filled=True, size=70, color="#333333").encode(x=x, y="usd_per_mtok:Q")
+    from ._views import pct, usd
+
+    rule = marked_rules([(realized, f"this scenario: {pct(realized)} utilization, {usd(here)} per million tokens")],
+                        "utilization", (float(util[0]), 1.0), log=True)
+    return finish(alt.layer(lines, rule, point).properties(
+        title="Cost per million tokens against utilization", width=640, height=320))
 
 
 def cost_components_chart(decision) -> alt.Chart:
-    """Monthly cost of each option and plan broken into its components (stacked bars), from the decision."""
+    """Monthly cost of each option and plan broken into its components (stacked bars, each labelled with its
+    total), from the decision."""
     rows = [{"option": o.name, "component": c, "monthly_usd": x}
             for o in decision.options.values() for c, x in o.components.items() if x > 0]
     long = pd.DataFrame(rows)
     order = COMPONENTS + sorted(set(long["component"]) - set(COMPONENTS))
     long = long.assign(rank=lambda d: d["component"].map(order.index),
                        component=lambda d: d["component"].map(lambda c: COMPONENT_LABELS.get(c, _plan_part(c))))
-    return alt.Chart(long).mark_bar().encode(
-        y=alt.Y("option:N", title=None, sort=[o.name for o in decision.options.values()]),
-        x=alt.X("monthly_usd:Q", title="monthly cost (USD)", axis=alt.Axis(format="$~s")),
-        color=alt.Color("component:N", title="component"),
+    labels = list(dict.fromkeys(long.sort_values("rank")["component"]))
+    names = [o.name for o in decision.options.values()]
+    from ._views import usd
+
+    totals = pd.DataFrame({"option": names, "monthly_usd": [o.monthly_usd for o in decision.options.values()],
+                           "label": [usd(o.monthly_usd) for o in decision.options.values()]})
+    y = alt.Y("option:N", title=None, sort=names)
+    bars = alt.Chart(long).mark_bar().encode(
+        y=y,
+        x=alt.X("monthly_usd:Q", title="monthly cost (USD)", axis=USD_AXIS),
+        color=alt.Color("component:N", title="component", scale=color_scale(labels), sort=labels,
+                        legend=alt.Legend(orient="bottom", columns=4)),
         order=alt.Order("rank:Q"),
         tooltip=[alt.Tooltip("option:N"), alt.Tooltip("component:N"), alt.Tooltip("monthly_usd:Q", format="$,.0f", title="USD/month")],
-    ).properties(title="What each option's monthly cost is made of", width=560, height=140)
+    )
+    text = alt.Chart(totals).mark_text(align="left", dx=4).encode(y=y, x="monthly_usd:Q", text="label:N")
+    return finish(alt.layer(bars, text).properties(title="What each option's monthly cost is made of", width=600,
+                                                   height=30 * len(names)))
 
 
 def _plan_part(component: str) -> str:

@@ -20,7 +20,8 @@ from ._catalog import gpu_spec
 from ._costs import DAYS_PER_MONTH, HOURS_PER_MONTH, OPTIONS, effective_usd_per_mtok, option_costs
 from ._params import PARAMS_DIR, load_scenario
 from ._prices import api_price
-from ._views import HTML, Markdown, _plural, pct, tokens, usd
+from ._style import count_axis, finish
+from ._views import HTML, Markdown, _plural, html_table, pct, tokens, usd
 
 __all__ = ["Verdict", "claims_audit", "claims_view", "claims_summary", "claim5_breakeven_by_api", "claim5_chart", "claim18_volumes", "claim18_chart"]
 
@@ -75,20 +76,32 @@ def claim5_breakeven_by_api() -> pd.DataFrame:
 
 
 def claim5_chart(table: pd.DataFrame) -> alt.Chart:
-    """Breakeven volume against the API's blended price, with claim 5's 5-10 million tokens/day band."""
-    band = alt.Chart(pd.DataFrame({"lo": [5e6], "hi": [10e6]})).mark_rect(opacity=0.2, color="#e45756").encode(
-        y=alt.Y("lo:Q"), y2="hi:Q")
-    points = alt.Chart(table.dropna(subset=["breakeven_tokens_per_day"])).mark_point(filled=True, size=70).encode(
-        x=alt.X("api_usd_per_mtok:Q", scale=alt.Scale(type="log"), title="API blended price (USD per million tokens)",
-                axis=alt.Axis(format="$.2~f")),
-        y=alt.Y("breakeven_tokens_per_day:Q", scale=alt.Scale(type="log"), title="breakeven volume (tokens per day)",
-                axis=alt.Axis(format="~s")),
+    """Breakeven volume against each API, one row per API from the cheapest to the dearest (its blended price in
+    the label), with claim 5's 5-10 million tokens/day band shaded."""
+    t = table.dropna(subset=["breakeven_tokens_per_day"]).sort_values("api_usd_per_mtok")
+    t = t.assign(row=[f"{a} (${p:,.2f} per million tokens)" for a, p in zip(t["api"], t["api_usd_per_mtok"])],
+                 value=t["breakeven_tokens_per_day"].map(lambda x: tokens(x) + " a day"))
+    lo = min(2e6, float(t["breakeven_tokens_per_day"].min()) / 2) if len(t) else 2e6
+    hi = max(2e8, float(t["breakeven_tokens_per_day"].max()) * 4) if len(t) else 2e8
+    x = alt.X("breakeven_tokens_per_day:Q", scale=alt.Scale(type="log", domain=[lo, hi], nice=False),
+              title="breakeven volume of one H100 against this API (tokens per day; log scale)", axis=count_axis())
+    y = alt.Y("row:N", sort=list(t["row"]), title=None, axis=alt.Axis(labelLimit=420))
+    band = alt.Chart(pd.DataFrame({"breakeven_tokens_per_day": [5e6], "hi": [10e6],
+                                   "label": ["claim 5: 5-10 million"]})).mark_rect(opacity=0.2, color="#e15759").encode(
+        x=x, x2="hi:Q")
+    band_label = alt.Chart(pd.DataFrame({"breakeven_tokens_per_day": [10e6], "label": ["claim 5: 5-10 million"]})
+                           ).mark_text(align="left", baseline="top", dx=4, dy=4, color="#e15759").encode(
+        x="breakeven_tokens_per_day:Q", y=alt.value(0), text="label:N")
+    points = alt.Chart(t).mark_point(filled=True, size=70, color="#4e79a7").encode(
+        x=x, y=y,
         tooltip=[alt.Tooltip("api:N", title="API"), alt.Tooltip("api_usd_per_mtok:Q", format="$.3f", title="USD/Mtok"),
                  alt.Tooltip("breakeven_tokens_per_day:Q", format=",.3~s", title="breakeven tokens/day")],
     )
-    labels = points.mark_text(align="left", dx=6, fontSize=10).encode(text="api:N")
-    return (band + points + labels).properties(
-        title="Claim 5: one H100 breaks even at 5-10 million tokens/day (shaded band)?", width=560, height=320)
+    labels = points.mark_text(align="left", dx=8, fontSize=11, color="#333333").encode(text="value:N")
+    return finish(alt.layer(band, points, labels, band_label).properties(
+        title=alt.TitleParams("Claim 5: one H100 breaks even at 5-10 million tokens/day (shaded band)?",
+                              subtitle="each API with its blended price, cheapest first"), width=420,
+        height=alt.Step(24)))
 
 
 def claim18_volumes() -> pd.DataFrame:
@@ -104,13 +117,20 @@ def claim18_volumes() -> pd.DataFrame:
 
 
 def claim18_chart(table: pd.DataFrame) -> alt.Chart:
-    """Claim 18's four volumes on one daily axis: phrases the claim pairs as equal sit far apart."""
-    return alt.Chart(table).mark_circle(size=120).encode(
-        y=alt.Y("figure:N", title=None, sort=None),
-        x=alt.X("tokens_per_day:Q", scale=alt.Scale(type="log"), title="tokens per day (log scale)", axis=alt.Axis(format="~s")),
+    """Claim 18's four volumes on one daily axis, each labelled: phrases the claim pairs as equal sit far apart."""
+    t = table.assign(value=[f"{tokens(d)} a day" + (f" ({tokens(m)} a month)" if per == "month" else "")
+                            for d, m, per in zip(table["tokens_per_day"], table["tokens_per_month"], table["per"])])
+    x = alt.X("tokens_per_day:Q", scale=alt.Scale(type="log", domain=[1e6, 1e10], nice=False),
+              title="tokens per day (log scale)", axis=count_axis())
+    y = alt.Y("figure:N", title=None, sort=None)
+    points = alt.Chart(t).mark_circle(size=120, color="#4e79a7").encode(
+        y=y, x=x,
         tooltip=[alt.Tooltip("figure:N"), alt.Tooltip("tokens_per_day:Q", format=",.3~s", title="tokens/day"),
                  alt.Tooltip("tokens_per_month:Q", format=",.3~s", title="tokens/month")],
-    ).properties(title="Claim 18: the volumes it pairs, on one axis", width=560, height=140)
+    )
+    labels = points.mark_text(align="left", dx=10, fontSize=11, color="#333333").encode(text="value:N")
+    return finish((points + labels).properties(title="Claim 18: the volumes it pairs, on one axis", width=560,
+                                               height=alt.Step(32)))
 
 
 # --------------------------------------------------------------------------------------------- helpers
@@ -360,7 +380,7 @@ def claim_9(sc, d) -> Verdict:
                 f"to the premium API and {opens}.")
     else:
         premium = at_auc
-        head = (f"This scenario has no routed split with the premium API (api.permitted: {v['api.permitted']}); its "
+        head = (f"This scenario has no routed split with the premium API (`api.permitted` is {'yes' if v['api.permitted'] else 'no'}); its "
                 f"quality data (AUC {auc:.2f}, {pct(h)} hard requests, floor recovering {pct(x)} of the premium gain) "
                 f"would need {pct(premium)} of requests on the premium API.")
     if premium <= 1 - lo + 1e-6:
@@ -612,7 +632,9 @@ def claims_audit(scenario, decision=None) -> pd.DataFrame:
 
 def claims_view(audit: pd.DataFrame) -> HTML:
     """The audit as an HTML table (text escaped)."""
-    return HTML(audit.rename(columns={"number": "#"}).to_html(index=False, escape=True, border=0, classes="claims"))
+    rows = [{"#": str(r["number"]), "claim": r["claim"], "source": r["source"], "verdict": r["verdict"],
+             "the numbers behind it": r["arithmetic"]} for r in audit.to_dict("records")]
+    return html_table(rows, "econ-table claims", ("#",))
 
 
 def claims_summary(audit: pd.DataFrame) -> Markdown:

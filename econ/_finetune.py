@@ -40,7 +40,8 @@ import pandas as pd
 
 from ._costs import DAYS_PER_MONTH, api_usage_usd_per_request, option_costs
 from ._timeline import annuity_factor, monthly_discount_rate
-from ._views import Markdown, pct, usd
+from ._style import USD_AXIS, color_scale, count_axis, finish, marked_rules
+from ._views import HTML, Markdown, html_table, pct, usd, usd_column
 
 __all__ = [
     "ARMS",
@@ -89,7 +90,6 @@ SAME_MODEL = {"managed_ft": "managed_long", "selfhost_ft": "selfhost_long"}
 """Each fine-tuned arm and the same model with the long prompt, the baseline of its payback."""
 PREMIUM_ARMS = ("long", "cached")
 FT_ARMS = tuple(SAME_MODEL)
-_COLORS = alt.Scale(domain=list(ARMS.values()), range=["#4c78a8", "#72b7b2", "#e45756", "#f58518", "#b279a2", "#54a24b"])
 
 
 def _a(x) -> np.ndarray:
@@ -590,22 +590,28 @@ def finetune_table(scenario) -> pd.DataFrame:
     return table
 
 
-def finetune_view(table: pd.DataFrame, horizon_months: float | None = None) -> pd.DataFrame:
-    """`finetune_table` formatted for reading (money as dollars); the horizon is the table's own by default."""
+def finetune_view(table: pd.DataFrame, horizon_months: float | None = None) -> HTML:
+    """`finetune_table` formatted for reading (HTML): dollars with one precision per column, units in the headers;
+    the horizon is the table's own by default."""
     horizon_months = table.attrs.get("horizon_months", 24) if horizon_months is None else horizon_months
-    out = pd.DataFrame({"arm": table["arm"], "permitted": table["permitted"].map({True: "yes", False: "no"})})
-    out["per request, all in"] = table["usd_per_request"].map(usd)
-    out["running per month"] = table["running_usd"].map(usd)
-    out["  of which usage"] = table["usage_usd"].map(usd)
-    out["  operations"] = table["operations_usd"].map(usd)
-    out["  redo"] = table["redo_usd"].map(usd)
-    out["first training"] = table["upfront_usd"].map(lambda x: usd(x) if x else "")
-    out["each retraining"] = [f"{usd(r)} every {n:g} months" if r else "" for r, n in
-                              zip(table["retrain_usd"], table["retrain_every_months"])]
-    out[f"present value over {horizon_months:g} months"] = table["pv_usd"].map(usd)
-    out["GPUs"] = table["gpus"].map(lambda g: "" if np.isnan(g) else f"{g:.0f}")
-    out["cache hit rate"] = table["cache_hit_rate"].map(lambda h: "" if np.isnan(h) else pct(h))
-    return out.set_index("arm")
+    money = {"per request, all in (USD)": usd_column(table["usd_per_request"]),
+             "running (USD a month)": usd_column(table["running_usd"]),
+             "of which usage": usd_column(table["usage_usd"]),
+             "operations": usd_column(table["operations_usd"]),
+             "redone requests": usd_column(table["redo_usd"])}
+    first = usd_column(table["upfront_usd"])
+    retrain = usd_column(table["retrain_usd"])
+    pv = usd_column(table["pv_usd"])
+    rows = []
+    for i, r in enumerate(table.to_dict("records")):
+        rows.append({"arm": r["arm"], "permitted": "yes" if r["permitted"] else "no",
+                     **{k: v[i] for k, v in money.items()},
+                     "first training (USD)": first[i] if r["upfront_usd"] else "–",
+                     "each retraining (USD)": f"{retrain[i]} every {r['retrain_every_months']:g} months" if r["retrain_usd"] else "–",
+                     f"present value over {horizon_months:g} months (USD)": pv[i],
+                     "GPUs": "–" if np.isnan(r["gpus"]) else f"{r['gpus']:.0f}",
+                     "cache hit rate": "–" if np.isnan(r["cache_hit_rate"]) else pct(r["cache_hit_rate"])})
+    return html_table(rows, "econ-table finetune", tuple(list(rows[0])[2:]))
 
 
 def _payback(arms, ft: str, base_running=None) -> np.ndarray:
@@ -703,16 +709,16 @@ def finetune_decomposition(scenario) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def decomposition_view(table: pd.DataFrame) -> pd.DataFrame:
-    """`finetune_decomposition` formatted for reading (money as dollars)."""
-    out = pd.DataFrame({"fine-tuned arm": table["finetuned"], "step": table["step"],
-                        "from": table["from_arm"], "to": table["to_arm"]})
-    out["running cost before"] = table["from_usd"].map(usd)
-    out["after"] = table["to_usd"].map(usd)
-    out["saves per month"] = table["saving_usd"].map(usd)
-    out["net of fine-tuning costs"] = table["net_saving_usd"].map(usd)
-    out["permitted"] = table["permitted"].map({True: "yes", False: "no (for reference)"})
-    return out.set_index(["fine-tuned arm", "step"])
+def decomposition_view(table: pd.DataFrame) -> HTML:
+    """`finetune_decomposition` formatted for reading (HTML, dollars a month)."""
+    cols = {c: usd_column(table[c]) for c in ("from_usd", "to_usd", "saving_usd", "net_saving_usd")}
+    rows = [{"fine-tuned arm": r["finetuned"], "step": r["step"], "from": r["from_arm"], "to": r["to_arm"],
+             "running cost before (USD a month)": cols["from_usd"][i], "after (USD a month)": cols["to_usd"][i],
+             "saves (USD a month)": cols["saving_usd"][i],
+             "saves, net of fine-tuning costs (USD a month)": cols["net_saving_usd"][i],
+             "permitted": "yes" if r["permitted"] else "no (for reference)"}
+            for i, r in enumerate(table.to_dict("records"))]
+    return html_table(rows, "econ-table decomposition", tuple(list(rows[0])[4:8]) if rows else ())
 
 
 def breakeven_redo_share(scenario, arm: str, against: str | None = None) -> float:
@@ -750,16 +756,18 @@ def _count(x: float) -> str:
     return f"{x:,.0f}"
 
 
-def payback_view(table: pd.DataFrame, horizon_months: float | None = None) -> pd.DataFrame:
-    """`payback_table` formatted for reading; the horizon is the table's own by default."""
+def payback_view(table: pd.DataFrame, horizon_months: float | None = None) -> HTML:
+    """`payback_table` formatted for reading (HTML); the horizon is the table's own by default."""
     horizon_months = table.attrs.get("horizon_months", 24) if horizon_months is None else horizon_months
-    out = pd.DataFrame({"fine-tuned arm": table["finetuned"], "against the same model": table["against"]})
-    out["saves per month"] = table["monthly_saving_usd"].map(usd)
-    out["first training"] = table["upfront_usd"].map(usd)
-    out["pays back after"] = table["payback_months"].map(_months)
-    out["requests to payback"] = table["payback_requests"].map(_count)
-    out[f"NPV over {horizon_months:g} months"] = table["npv_usd"].map(usd)
-    return out.set_index("fine-tuned arm")
+    saves, first, npv = (usd_column(table[c]) for c in ("monthly_saving_usd", "upfront_usd", "npv_usd"))
+    rows = [{"fine-tuned arm": r["finetuned"], "against the same model": r["against"],
+             "saves (USD a month)": saves[i], "first training (USD)": first[i],
+             "pays back after": _months(r["payback_months"]), "requests until payback": _count(r["payback_requests"]),
+             f"NPV over {horizon_months:g} months (USD)": npv[i]}
+            for i, r in enumerate(table.to_dict("records"))]
+    if not rows:
+        return HTML("<p>No fine-tuned arm is permitted in this scenario.</p>")
+    return html_table(rows, "econ-table payback", tuple(list(rows[0])[2:]))
 
 
 SENSITIVITY_FACTORS = {
@@ -1097,76 +1105,106 @@ def _cumulative_frame(scenario) -> tuple[pd.DataFrame, pd.DataFrame]:
     return pd.concat(rows, ignore_index=True), pd.DataFrame(marks, columns=["months", "requests", "arm", "cumulative_usd", "label"])
 
 
+def _arm_color(names) -> alt.Scale:
+    return color_scale(names)
+
+
 def finetune_cumulative_chart(scenario) -> alt.Chart:
     """Cumulative cost of every permitted arm against cumulative requests over the horizon, with the payback
-    point of each fine-tuned arm against the same model with the long prompt (steps: retrainings)."""
+    point of each fine-tuned arm against the same model with the long prompt (steps: retrainings); each payback is
+    a labelled rule."""
     data, marks = _cumulative_frame(scenario)
+    names = [a for a in ARMS.values() if a in set(data["arm"])]
     tip = [alt.Tooltip("arm:N"), alt.Tooltip("months:Q", format=".1f"), alt.Tooltip("requests:Q", format=",.3~s"),
            alt.Tooltip("cumulative_usd:Q", format="$,.0f", title="cumulative cost (USD)")]
     lines = alt.Chart(data).mark_line().encode(
-        x=alt.X("requests:Q", title="cumulative requests", axis=alt.Axis(format="~s")),
-        y=alt.Y("cumulative_usd:Q", title="cumulative cost (USD)", axis=alt.Axis(format="$~s")),
-        color=alt.Color("arm:N", scale=_COLORS, title=None), tooltip=tip,
+        x=alt.X("requests:Q", title="cumulative requests", axis=count_axis()),
+        y=alt.Y("cumulative_usd:Q", title="cumulative cost (USD)", axis=USD_AXIS),
+        color=alt.Color("arm:N", scale=_arm_color(names), sort=names, title=None,
+                        legend=alt.Legend(orient="bottom", columns=2)), tooltip=tip,
     )
-    points = alt.Chart(marks).mark_point(size=90, filled=True, color="black").encode(
-        x="requests:Q", y="cumulative_usd:Q", tooltip=[alt.Tooltip("label:N", title="payback"), *tip[1:]])
-    text = points.mark_text(align="left", dx=8, dy=-8, fontSize=11).encode(text="label:N")
-    layers = [lines, points, text] if len(marks) else [lines]  # no payback: no points (an empty layer makes Vega warn)
-    return alt.layer(*layers).properties(title="Cumulative cost against cumulative requests", width=560, height=320)
+    layers = [lines]
+    if len(marks):  # no payback: no points (an empty layer makes Vega warn)
+        points = alt.Chart(marks).mark_point(size=90, filled=True, color="black").encode(
+            x="requests:Q", y="cumulative_usd:Q", tooltip=[alt.Tooltip("label:N", title="payback"), *tip[1:]])
+        rules = marked_rules([(r["requests"], f"{r['arm']} pays back: {r['months']:.1f} months")
+                              for r in marks.to_dict("records")], "requests", (0.0, float(data["requests"].max())),
+                             color="#333333")
+        layers += [rules, points]
+    return finish(alt.layer(*layers).properties(
+        title=alt.TitleParams("Cumulative cost against cumulative requests",
+                              subtitle="black points: where each fine-tuned arm pays back against the same model "
+                                       "with the long prompt"), width=600, height=320))
 
 
 def finetune_cost_per_request_chart(table: pd.DataFrame, horizon_months: float | None = None) -> alt.Chart:
     """Cost per request of each arm (from `finetune_table`), stacked: usage, operations, fine-tuning
-    (first training over the horizon plus retraining), redo."""
+    (first training over the horizon plus retraining), redone requests; each bar labelled with its total."""
     horizon_months = table.attrs.get("horizon_months", 24) if horizon_months is None else horizon_months
     t = table.assign(finetuning_usd=table["upfront_usd"] / horizon_months + table["retrain_usd"] / table["retrain_every_months"])
     per_month = t["requests_per_month"]
-    parts = {"usage_usd": "tokens or GPUs", "operations_usd": "operations", "finetuning_usd": "fine-tuning", "redo_usd": "redo"}
+    parts = {"usage_usd": "tokens or GPUs", "operations_usd": "operations", "finetuning_usd": "fine-tuning",
+             "redo_usd": "redone requests"}
+    arm = t["arm"] + np.where(t["permitted"], "", " (not permitted)")
     rows = []
     for col, name in parts.items():
-        rows.append(pd.DataFrame({"arm": t["arm"] + np.where(t["permitted"], "", " (not permitted)"),
-                                  "component": name, "rank": list(parts).index(col),
+        rows.append(pd.DataFrame({"arm": arm, "component": name, "rank": list(parts).index(col),
                                   "usd_per_request": t[col] / per_month}))
     data = pd.concat(rows, ignore_index=True)
     data = data[data["usd_per_request"] > 0]
-    return alt.Chart(data).mark_bar().encode(
-        y=alt.Y("arm:N", title=None, sort=None),
-        x=alt.X("usd_per_request:Q", title="cost per request, all in (USD)", axis=alt.Axis(format="$.3~f")),
-        color=alt.Color("component:N", title="component", sort=list(parts.values())),
+    labels = [n for n in parts.values() if n in set(data["component"])]
+    y = alt.Y("arm:N", title=None, sort=list(arm))
+    totals = pd.DataFrame({"arm": arm, "usd_per_request": t["usd_per_request"],
+                           "label": usd_column(t["usd_per_request"])})
+    bars = alt.Chart(data).mark_bar().encode(
+        y=y,
+        x=alt.X("usd_per_request:Q", title="cost per request, all in (USD)", axis=USD_AXIS,
+                scale=alt.Scale(domain=[0, 1.15 * float(t["usd_per_request"].max() or 1)])),
+        color=alt.Color("component:N", title="component", sort=labels, scale=color_scale(labels),
+                        legend=alt.Legend(orient="bottom", direction="horizontal")),
         order=alt.Order("rank:Q"),
         tooltip=[alt.Tooltip("arm:N"), alt.Tooltip("component:N"), alt.Tooltip("usd_per_request:Q", format="$,.5f", title="USD/request")],
-    ).properties(title="Cost per request by arm", width=560, height=170)
+    )
+    text = alt.Chart(totals).mark_text(align="left", dx=4).encode(y=y, x="usd_per_request:Q", text="label:N")
+    return finish(alt.layer(bars, text).properties(title="Cost per request by arm", width=560, height=28 * len(t)))
 
 
 def payback_sensitivity_chart(scenario, factor: str) -> alt.Chart:
     """Payback months against one factor, against the same model with the long prompt (see `payback_sensitivity`);
     gaps where fine-tuning never pays back, a dashed line at the scenario's own value and a dotted one at the
-    horizon."""
+    horizon, each labelled."""
     data = payback_sensitivity(scenario, factor)
     h = float(scenario["horizon.months"])
     data = data.assign(payback_months=data["payback_months"].where(np.isfinite(data["payback_months"]) & (data["payback_months"] <= 4 * h)))
-    fmt = {"context_reduction": ("%", ".0%"), "requests_per_day": ("~s", ",.3~s"), "retrain_every_months": ("~g", ".1f")}[factor]
-    scale = alt.Scale(type="log") if factor == "requests_per_day" else alt.Scale()
-    x = alt.X("x:Q", title=SENSITIVITY_FACTORS[factor], axis=alt.Axis(format=fmt[0]), scale=scale)
-    lines = alt.Chart(data.dropna(subset=["payback_months"])).mark_line(point=False).encode(
-        x=x, y=alt.Y("payback_months:Q", title="payback (months)"),
-        color=alt.Color("arm:N", scale=_COLORS, title=None),
-        tooltip=[alt.Tooltip("arm:N"), alt.Tooltip("x:Q", format=fmt[1], title="value"),
+    fmt = {"context_reduction": ".0%", "requests_per_day": ",.3~s", "retrain_every_months": ".1f"}[factor]
+    log = factor == "requests_per_day"
+    lo, hi = (float(data["x"].min()), float(data["x"].max())) if len(data) else (1.0, 10.0)
+    axis = {"context_reduction": alt.Axis(format="%"), "requests_per_day": count_axis(),
+            "retrain_every_months": alt.Axis(format=",.2~f")}[factor]
+    title = SENSITIVITY_FACTORS[factor]
+    x = alt.X("x:Q", title=title[:-1] + "; log scale)" if log else title, axis=axis,
+              scale=alt.Scale(type="log" if log else "linear", domain=[lo, hi], nice=False))
+    drawn = data.dropna(subset=["payback_months"])
+    names = [a for a in ARMS.values() if a in set(drawn["arm"])]
+    lines = alt.Chart(drawn).mark_line(point=False).encode(
+        x=x, y=alt.Y("payback_months:Q", title="payback (months)", axis=alt.Axis(format=",.2~f")),
+        color=alt.Color("arm:N", scale=_arm_color(names), sort=names, title=None,
+                        legend=alt.Legend(orient="bottom", direction="horizontal")),
+        tooltip=[alt.Tooltip("arm:N"), alt.Tooltip("x:Q", format=fmt, title="value"),
                  alt.Tooltip("payback_months:Q", format=".1f", title="payback (months)")],
     )
-    own = float(data["scenario_x"].iloc[0]) if len(data) else 0.0
-    rule = alt.Chart(pd.DataFrame({"x": [own], "label": ["this scenario"]})).mark_rule(strokeDash=[4, 3], color="gray").encode(
-        x="x:Q", tooltip=[alt.Tooltip("label:N"), alt.Tooltip("x:Q", format=fmt[1])])
-    horizon = alt.Chart(pd.DataFrame({"y": [h], "label": ["horizon"]})).mark_rule(strokeDash=[1, 3], color="gray").encode(
-        y="y:Q", tooltip=[alt.Tooltip("label:N"), alt.Tooltip("y:Q", title="months")])
-    layers = [lines, rule, horizon] if data["payback_months"].notna().any() else [rule, horizon]
-    never = sorted(set(data["arm"]) - set(data.dropna(subset=["payback_months"])["arm"]))
-    if never:  # say so in the chart rather than leave an empty plot
-        note = alt.Chart(pd.DataFrame({"text": [f"never pays back within {4 * h:g} months anywhere in this range: {', '.join(never)}"]})
-                         ).mark_text(align="left", baseline="top", x=6, y=6, color="gray").encode(text="text:N")
-        layers.append(note)
-    return alt.layer(*layers).properties(title=f"Payback against {SENSITIVITY_FACTORS[factor].split(' (')[0]}",
-                                         width=560, height=240)
+    own = float(data["scenario_x"].iloc[0]) if len(data) else lo
+    shown = (f"{own:.0%}" if factor == "context_reduction" else f"{own:,.0f} requests a day" if log else f"{own:g} months")
+    rule = marked_rules([(own, f"this scenario: {shown}")], "x", (lo, hi), log=log)
+    horizon = pd.DataFrame({"y": [h], "label": [f"horizon: {h:g} months"]})
+    hline = alt.Chart(horizon).mark_rule(strokeDash=[1, 3], color="gray").encode(y="y:Q")
+    htext = hline.mark_text(align="left", baseline="bottom", dy=-2, color="gray").encode(x=alt.value(4), text="label:N")
+    layers = [lines, rule, hline, htext] if len(drawn) else [rule, hline, htext]
+    never = sorted(set(data["arm"]) - set(drawn["arm"]))
+    subtitle = (f"Never pays back within {4 * h:g} months anywhere in this range: {', '.join(never)}." if never
+                else "Gaps: fine-tuning never pays back there.")
+    return finish(alt.layer(*layers).properties(
+        title=alt.TitleParams(f"Payback against {title.split(' (')[0]}", subtitle=subtitle), width=600, height=240))
 
 
 def finetune_decomposition_chart(table: pd.DataFrame) -> alt.Chart:
@@ -1185,28 +1223,35 @@ def finetune_decomposition_chart(table: pd.DataFrame) -> alt.Chart:
             rows.append({"route": ft, "rank": i, "bar": label, "from_usd": a, "to_usd": b, "kind": kind,
                          "change_usd": b - a if kind != "running cost" else b})
     data = pd.DataFrame(rows)
-    return alt.Chart(data).mark_bar().encode(
+    kinds = ["running cost", "saving", "extra cost"]
+    return finish(alt.Chart(data).mark_bar().encode(
         y=alt.Y("bar:N", title=None, sort=alt.EncodingSortField("rank"), axis=alt.Axis(labelLimit=320)),
-        x=alt.X("from_usd:Q", title="running cost (USD a month)", axis=alt.Axis(format="$~s")), x2="to_usd:Q",
-        color=alt.Color("kind:N", title=None, scale=alt.Scale(domain=["running cost", "saving", "extra cost"],
-                                                               range=["#9d9d9d", "#54a24b", "#e45756"])),
+        x=alt.X("from_usd:Q", title="running cost (USD a month)", axis=USD_AXIS), x2="to_usd:Q",
+        color=alt.Color("kind:N", title=None, sort=kinds, scale=color_scale(kinds),
+                        legend=alt.Legend(orient="bottom", direction="horizontal")),
         row=alt.Row("route:N", title=None, sort=list(dict.fromkeys(data["route"]))),
         tooltip=[alt.Tooltip("route:N", title="to"), alt.Tooltip("bar:N", title="step"),
                  alt.Tooltip("change_usd:Q", format="$,.0f", title="USD a month")],
-    ).properties(width=480, height=110, title="The model switch and the fine-tune, each its own saving").resolve_scale(y="independent")
+    ).properties(width=480, height=110, title="The model switch and the fine-tune, each its own saving"
+                 ).resolve_scale(y="independent"))
 
 
 def finetune_volume_chart(scenario) -> alt.Chart:
     """Present value of each permitted arm's costs over the horizon against daily volume (log-log), with the
     scenario's volume marked."""
     data = winner_by_volume(scenario, np.logspace(2, 7, 121))
+    names = [a for a in ARMS.values() if a in set(data["arm"])]
     lines = alt.Chart(data).mark_line().encode(
-        x=alt.X("requests_per_day:Q", scale=alt.Scale(type="log"), title="daily volume (requests per day)", axis=alt.Axis(format="~s")),
-        y=alt.Y("pv_usd:Q", scale=alt.Scale(type="log"), title="present value of costs over the horizon (USD)", axis=alt.Axis(format="$~s")),
-        color=alt.Color("arm:N", scale=_COLORS, title=None),
+        x=alt.X("requests_per_day:Q", scale=alt.Scale(type="log", domain=[1e2, 1e7], nice=False),
+                title="daily volume (requests per day; log scale)", axis=count_axis()),
+        y=alt.Y("pv_usd:Q", scale=alt.Scale(type="log"), title="present value of costs over the horizon (USD; log scale)",
+                axis=USD_AXIS),
+        color=alt.Color("arm:N", scale=_arm_color(names), sort=names, title=None,
+                        legend=alt.Legend(orient="bottom", columns=2)),
         tooltip=[alt.Tooltip("arm:N"), alt.Tooltip("requests_per_day:Q", format=",.3~s", title="requests/day"),
                  alt.Tooltip("pv_usd:Q", format="$,.0f", title="present value (USD)"), alt.Tooltip("winner:N", title="cheapest")],
     )
-    rule = alt.Chart(pd.DataFrame({"requests_per_day": [float(scenario["workload.requests_per_day"])], "label": ["this scenario"]})
-                     ).mark_rule(strokeDash=[4, 3], color="gray").encode(x="requests_per_day:Q", tooltip=["label:N"])
-    return (lines + rule).properties(title="Cost over the horizon against daily volume", width=560, height=320)
+    own = float(scenario["workload.requests_per_day"])
+    rule = marked_rules([(own, f"this scenario: {own:,.0f} requests a day")], "requests_per_day", (1e2, 1e7), log=True)
+    return finish(alt.layer(lines, rule).properties(title="Cost over the horizon against daily volume", width=600,
+                                                    height=320))

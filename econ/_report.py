@@ -181,6 +181,8 @@ REPORT_CSS = """
   padding:.5rem var(--jp-notebook-padding,1rem);border-bottom:1px solid #ddd;margin-bottom:1rem}
 .econ-nav .econ-scenario{font-weight:600}
 .econ-nav [aria-current]{font-weight:600}
+.jp-RenderedHTMLCommon table.econ-table :is(th,td){text-align:left;vertical-align:top}  /* text left, numbers right */
+.jp-RenderedHTMLCommon table.econ-table :is(th,td).num{text-align:right;font-variant-numeric:tabular-nums}
 @media print{
   @page{margin:14mm 12mm}  /* no size: A4 and Letter both fit the content width, 186 mm */
   html,body{background:#fff!important}

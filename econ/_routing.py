@@ -20,6 +20,7 @@ destinations of equal quality (a self-hosted fleet and a managed endpoint of the
 
 from __future__ import annotations
 
+import html
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -31,7 +32,8 @@ from scipy.optimize import brentq, minimize
 from scipy.special import ndtr, ndtri
 
 from ._costs import DAYS_PER_MONTH, HOURS_PER_MONTH, option_costs
-from ._views import Markdown, pct, usd
+from ._style import PALETTE, USD_AXIS, color_scale, count_axis, finish, marked_rules
+from ._views import HTML, Markdown, html_table, pct, usd, usd_column
 
 __all__ = [
     "dprime_from_auc",
@@ -44,6 +46,8 @@ __all__ = [
     "optimal_split",
     "routed_split",
     "routing_plan_table",
+    "routing_plan_view",
+    "destinations_view",
     "routing_summary",
     "cost_by_split",
     "cost_quality_frontier",
@@ -852,6 +856,43 @@ def routing_plan_table(plan: RoutingPlan) -> pd.DataFrame:
     return t
 
 
+def routing_plan_view(plan: RoutingPlan) -> HTML:
+    """`routing_plan_table` formatted for reading (HTML): the split, all-premium and all-open side by side, dollars a
+    month, shares in per cent."""
+    t = routing_plan_table(plan)
+    splits = sum(x > _TOL for x in plan.shares.values()) > 1
+    names = {"routed": ("routed split" if plan.kind == "cheapest" else "split tuned to the floor") if splits
+             else "the cheapest plan (no split)",
+             "all premium": f"everything on {' and '.join(plan.premium) or 'the strongest'}",
+             "all open": "everything on the open destinations"}
+    cost, saved = usd_column(t["monthly_usd"]), usd_column(t["savings_vs_premium_usd"])
+    rows = [{"plan": names.get(r["option"], r["option"]), "cost (USD a month)": cost[i],
+             "acceptable answers": f"{r['quality']:.1%}",
+             f"meets the floor ({plan.quality_floor:.1%})": "yes" if r["meets_floor"] else "no",
+             "share sent to premium": pct(r["premium_share"]),
+             "saving against all-premium (USD a month)": saved[i],
+             "saving against all-premium": pct(r["savings_vs_premium"]) if np.isfinite(r["savings_vs_premium"]) else "–"}
+            for i, r in enumerate(t.to_dict("records"))]
+    return html_table(rows, "econ-table routing", tuple(c for c in rows[0] if c not in ("plan",)))
+
+
+def destinations_view(inputs: RoutingInputs) -> HTML:
+    """The destinations of a `RoutingInputs` formatted for reading (HTML): cost per request and per month, quality on
+    easy and hard requests, and the most of the traffic each can take; those not permitted listed below."""
+    d = inputs.destinations
+    per_1k, fixed = usd_column(1000 * d["usd_per_request"]), usd_column(d["fixed_usd_per_month"])
+    rows = [{"destination": r["destination"], "marginal cost per 1,000 requests (USD)": per_1k[i],
+             "fixed cost (USD a month)": fixed[i], "acceptable answers, easy requests": pct(r["quality_easy"]),
+             "acceptable answers, hard requests": pct(r["quality_hard"]),
+             "most of the traffic it can take": pct(r["max_share"])}
+            for i, r in enumerate(d.to_dict("records"))]
+    table = html_table(rows, "econ-table destinations", tuple(list(rows[0])[1:]))
+    if inputs.excluded:
+        left = "; ".join(f"{k}: {v}" for k, v in inputs.excluded.items())
+        table = HTML(table + f"<p>Left out: {html.escape(left)}.</p>")
+    return table
+
+
 def routing_summary(plan: RoutingPlan) -> Markdown:
     """Sentences on the plan, every figure computed from it.
 
@@ -895,7 +936,7 @@ def routing_summary(plan: RoutingPlan) -> Markdown:
 
 
 def cost_by_split(destinations, hard_share, router_auc, quality_floor, requests_per_month, router_usd_per_request=0.0,
-                  points=101) -> pd.DataFrame:
+                  points=101, only=None, plan: RoutingPlan | None = None) -> pd.DataFrame:
     """Monthly cost by destination against the premium share, for a stacked chart (long form).
 
     The premium share (the strongest quality level; the last destination if all are equal) runs from the smallest
@@ -908,6 +949,11 @@ def cost_by_split(destinations, hard_share, router_auc, quality_floor, requests_
         As in `optimal_split`; the floor only marks the splits that meet it.
     points : int
         Premium shares on the grid.
+    only : sequence of str, optional
+        The destinations to split between (as in `optimal_split`); default all.
+    plan : RoutingPlan, optional
+        Split between the destinations this plan uses (e.g. the decision's, `routed_plan`) when ``only`` is not
+        given and the plan uses two or more.
 
     Returns
     -------
@@ -934,8 +980,11 @@ def cost_by_split(destinations, hard_share, router_auc, quality_floor, requests_
     dp = dprime_from_auc(auc)
     if int(points) < 2:
         raise ValueError(f"points must be 2 or more, got {points!r}.")
-    rows = list(range(len(d)))
-    strong = _premium_rows(d, rows) or [len(d) - 1]
+    if only is None and plan is not None:
+        used = [k for k, x in plan.shares.items() if x > _TOL]
+        only = used if len(used) > 1 else None
+    rows = _allowed_rows(d, only)
+    strong = _premium_rows(d, rows) or [rows[-1]]
     weak = [j for j in rows if j not in strong]
     c, cap = d["usd_per_request"].to_numpy(), d["max_share"].to_numpy()
     weak, strong = sorted(weak, key=lambda j: c[j]), sorted(strong, key=lambda j: c[j])
@@ -945,8 +994,8 @@ def cost_by_split(destinations, hard_share, router_auc, quality_floor, requests_
     quality = _quality(d["quality_easy"].to_numpy(), d["quality_hard"].to_numpy(), shares, h, dp)
     total = by_dest.sum(-1) + router
     cols = {"total_monthly_usd": total, "quality": quality, "meets_floor": meets_floor(quality, floor)}
-    frames = [pd.DataFrame({"premium_share": s, "destination": name, "share": shares[:, j], "monthly_usd": by_dest[:, j],
-                            **cols}) for j, name in enumerate(d["destination"])]
+    frames = [pd.DataFrame({"premium_share": s, "destination": d["destination"].iloc[j], "share": shares[:, j],
+                            "monthly_usd": by_dest[:, j], **cols}) for j in rows]
     frames.append(pd.DataFrame({"premium_share": s, "destination": "router", "share": np.nan, "monthly_usd": router, **cols}))
     out = pd.concat(frames, ignore_index=True)
     out.attrs["varied"] = " and ".join(d["destination"].iloc[strong])
@@ -1620,11 +1669,12 @@ def hybrid_claims_chart(grid: pd.DataFrame) -> alt.Chart:
     """Savings against all-premium over hard share and router AUC, labelled with the premium share, from
     `hybrid_claims_grid`; cells where claim 9 holds (80 % or more can stay open) are outlined."""
     if grid.empty:
-        return alt.Chart(pd.DataFrame({"text": ["no premium destination is permitted: claims 9 and 19 do not apply"]})
-                         ).mark_text(size=14).encode(text="text:N").properties(width=480, height=60)
-    data = grid.assign(label=grid["premium_share"].map(lambda s: f"{s:.0%} prem."),
+        return finish(alt.Chart(pd.DataFrame({"text": ["no premium destination is permitted: claims 9 and 19 do not apply"]})
+                                ).mark_text(size=14).encode(text="text:N").properties(width=480, height=60))
+    data = grid.assign(label=grid["premium_share"].map(lambda s: f"{s:.0%} premium"),
                        claim9=np.where(grid["claim9_holds"], "holds", "fails"))
-    x = alt.X("router_auc:O", title="router ROC AUC", axis=alt.Axis(format=".2f"))
+    x = alt.X("router_auc:O", title="router skill (ROC AUC: 0.5 a coin toss, 1 perfect)",
+              axis=alt.Axis(format=".2f", labelAngle=0))
     y = alt.Y("hard_share:O", title="share of hard requests", sort="descending", axis=alt.Axis(format=".0%"))
     tips = [alt.Tooltip("hard_share:Q", format=".0%", title="hard share"), alt.Tooltip("router_auc:Q", format=".2f"),
             alt.Tooltip("premium_share:Q", format=".1%", title="premium share"),
@@ -1634,63 +1684,122 @@ def hybrid_claims_chart(grid: pd.DataFrame) -> alt.Chart:
     lim = float(np.nanmax(np.abs(data["savings_vs_premium"]))) or 1.0  # symmetric: zero (no saving) is white
     cells = alt.Chart(data).mark_rect(strokeWidth=3).encode(
         x=x, y=y, tooltip=tips,
-        color=alt.Color("savings_vs_premium:Q", title="savings vs all-premium", legend=alt.Legend(format=".0%"),
+        color=alt.Color("savings_vs_premium:Q", title=["saving against", "all-premium"], legend=alt.Legend(format=".0%"),
                         scale=alt.Scale(scheme="redblue", domain=[-lim, lim], domainMid=0.0)),
         stroke=alt.condition("datum.claim9 == 'holds'", alt.value("black"), alt.value(None)))
-    text = alt.Chart(data).mark_text(fontSize=10).encode(x=x, y=y, text="label:N", tooltip=tips)
-    return (cells + text).properties(title="Self-hosted hybrid: savings and premium share needed (outlined: claim 9 holds)",
-                                     width=480, height=260)
+    text = alt.Chart(data).mark_text(fontSize=11).encode(
+        x=x, y=y, text="label:N", tooltip=tips,
+        color=alt.condition(f"abs(datum.savings_vs_premium) > {0.6 * lim}", alt.value("white"), alt.value("black")))
+    return finish((cells + text).properties(
+        title=alt.TitleParams("Self-hosted hybrid: premium share needed and saving",
+                              subtitle="label: share sent to the premium API; colour: saving against sending everything "
+                                       "there (red: costs more); outlined: claim 9 holds"), width=480, height=260))
 
 
-def routing_cost_chart(frame: pd.DataFrame) -> alt.Chart:
-    """Monthly cost by destination (stacked areas) against the premium share, from `cost_by_split`."""
+def routing_cost_chart(frame: pd.DataFrame, plan: RoutingPlan | None = None) -> alt.Chart:
+    """Monthly cost by destination (stacked areas) against the premium share, from `cost_by_split`; the routed
+    split ``plan`` (e.g. `routed_plan`) marked with a labelled rule when it is on the chart."""
     varied = frame.attrs.get("varied", "the premium model")
-    data = frame[frame["monthly_usd"] > 0].assign(rank=lambda f: f["destination"].map(
-        {n: i for i, n in enumerate(frame["destination"].unique())}))
-    return alt.Chart(data).mark_area().encode(
-        x=alt.X("premium_share:Q", title=f"share of requests sent to {varied}", axis=alt.Axis(format="%")),
-        y=alt.Y("monthly_usd:Q", stack="zero", title="monthly cost (USD)", axis=alt.Axis(format="$~s")),
-        color=alt.Color("destination:N", title="destination", sort=list(frame["destination"].unique())),
+    names = list(dict.fromkeys(frame["destination"]))
+    keep = [n for n in names if (frame.loc[frame["destination"] == n, "monthly_usd"] > 0).any()]
+    data = frame[frame["destination"].isin(keep)].assign(rank=lambda f: f["destination"].map(keep.index))
+    x = alt.X("premium_share:Q", title=f"share of requests sent to the {varied}", axis=alt.Axis(format="%"),
+              scale=alt.Scale(domain=[float(frame["premium_share"].min()), float(frame["premium_share"].max())], nice=False))
+    areas = alt.Chart(data).mark_area(interpolate="linear").encode(
+        x=x,
+        y=alt.Y("monthly_usd:Q", stack="zero", title="monthly cost (USD)", axis=USD_AXIS),
+        color=alt.Color("destination:N", title="cost of", sort=keep, scale=color_scale(keep),
+                        legend=alt.Legend(orient="bottom", direction="horizontal")),
         order=alt.Order("rank:Q"),
         tooltip=[alt.Tooltip("destination:N"), alt.Tooltip("premium_share:Q", format=".0%", title="premium share"),
                  alt.Tooltip("monthly_usd:Q", format="$,.0f", title="USD/month"),
                  alt.Tooltip("total_monthly_usd:Q", format="$,.0f", title="total USD/month"),
                  alt.Tooltip("quality:Q", format=".1%", title="acceptable answers")],
-    ).properties(title="Monthly cost by destination against the premium share", width=560, height=300)
+    )
+    layers = [areas]
+    lo, hi = float(frame["premium_share"].min()), float(frame["premium_share"].max())
+    if plan is not None and lo - 1e-9 <= plan.premium_share <= hi + 1e-9 and hi > lo:
+        used = [k for k, x in plan.shares.items() if x > _TOL]
+        if not plan.premium or len(used) < 2:
+            label = f"the cheapest plan: everything on the {' and the '.join(map(_place, used))}, {usd(plan.monthly_usd)} a month"
+        else:
+            label = (f"{'the routed split' if plan.kind == 'cheapest' else 'split tuned to the floor'}: "
+                     f"{pct(plan.premium_share)} to the {varied}, {usd(plan.monthly_usd)} a month")
+        layers.append(marked_rules([(plan.premium_share, label)], "premium_share", (lo, hi), color="#333333"))
+    open_ = [n for n in keep if n not in ("router", *varied.split(" and "))]
+    subtitle = (f"the rest of the requests on the {' and the '.join(map(_place, open_))}" if open_ else "")
+    return finish(alt.layer(*layers).properties(
+        title=alt.TitleParams(f"Monthly cost by destination against the share sent to the {varied}", subtitle=subtitle),
+        width=600, height=300))
+
+
+def _place(destination: str) -> str:
+    """A destination as a place requests go to: "self-hosted fleet", "premium API"."""
+    return "self-hosted fleet" if destination == SELFHOST else destination
 
 
 def routing_frontier_chart(frame: pd.DataFrame) -> alt.Chart:
-    """Cost-quality frontier per router, with the chosen split and the two single-destination options, from
-    `cost_quality_frontier`."""
+    """Cost-quality frontier per router, with the chosen split and the two single-destination options, each point
+    labelled, from `cost_quality_frontier`."""
     tips = [alt.Tooltip("router:N"), alt.Tooltip("point:N"),
             alt.Tooltip("monthly_usd:Q", format="$,.0f", title="USD/month"),
             alt.Tooltip("quality:Q", format=".1%", title="acceptable answers"),
             alt.Tooltip("premium_share:Q", format=".1%", title="premium share")]
-    x = alt.X("monthly_usd:Q", title="monthly cost (USD)", axis=alt.Axis(format="$~s"))
+    chosen = frame.loc[frame["point"] == "chosen", "router"]
+    routers = list(dict.fromkeys(frame["router"]))
+    mine = chosen.iloc[0] if len(chosen) else None
+    greys = iter(["#bab0ac", "#79706e", "#333333"])
+    colors = {r: PALETTE["routed split"] if r == mine else PALETTE.get(r) or next(greys, "#bab0ac") for r in routers}
+    names = {r: f"{r} (this scenario)" if r == mine else r for r in routers}
+    data = frame.assign(router=frame["router"].map(names))
+    x = alt.X("monthly_usd:Q", title="monthly cost (USD)", axis=USD_AXIS)
     y = alt.Y("quality:Q", title="share of acceptable answers", axis=alt.Axis(format="%"), scale=alt.Scale(zero=False))
-    lines = alt.Chart(frame[frame["point"] == "frontier"]).mark_line(point=False).encode(
-        x=x, y=y, color=alt.Color("router:N", title="router"), tooltip=tips)
-    marks = alt.Chart(frame[frame["point"] != "frontier"]).mark_point(size=90, filled=True).encode(
-        x=x, y=y, color=alt.Color("router:N", title="router"), shape=alt.Shape("point:N", title="point"), tooltip=tips)
-    return (lines + marks).properties(title="Cheapest monthly cost for each quality level", width=560, height=320)
+    color = alt.Color("router:N", title="router", sort=list(names.values()),
+                      scale=color_scale(names.values(), {names[r]: c for r, c in colors.items()}),
+                      legend=alt.Legend(orient="bottom", direction="horizontal"))
+    frontier = data[data["point"] == "frontier"]
+    flat = frontier["quality"].nunique() <= 1  # every destination gives the same quality: no frontier to draw
+    lines = [] if flat else [alt.Chart(frontier).mark_line(point=False).encode(x=x, y=y, color=color, tooltip=tips)]
+    points = data[data["point"] != "frontier"].assign(label=lambda f: f["point"].map(
+        {"chosen": "the routed split", "all premium": "everything on the premium API",
+         "all open": "everything on the cheapest open destination"}).fillna(f["point"]))
+    kinds = [k for k in ("the routed split", "everything on the premium API",
+                         "everything on the cheapest open destination") if k in set(points["label"])]
+    marks = alt.Chart(points).mark_point(size=110, filled=True, color="#333333", opacity=1).encode(
+        x=x, y=y, tooltip=tips,
+        shape=alt.Shape("label:N", title="point", sort=kinds, scale=alt.Scale(
+            domain=kinds, range=[{"the routed split": "triangle-up", "everything on the premium API": "square"}.get(
+                k, "circle") for k in kinds]), legend=alt.Legend(orient="bottom", direction="vertical")))
+    title = alt.TitleParams("Cheapest monthly cost for each quality level", subtitle=(
+        "every destination permitted gives the same quality: there is nothing to trade" if flat else
+        "one line per router skill; black points: the routed split and the single destinations"))
+    return finish(alt.layer(*lines, marks).properties(title=title, width=600, height=320))
 
 
 def overflow_chart(frame: pd.DataFrame) -> alt.Chart:
-    """Requests per step by where they ended up (stacked), with the fleet's capacity, from `overflow_costs`."""
-    step_title = f"time step ({frame['step_hours'].iloc[0]:g} h each)"
+    """Requests per step by where they ended up (stacked), with the fleet's capacity (labelled), from
+    `overflow_costs`."""
+    hours = float(frame["step_hours"].iloc[0])
+    step_title = "hour of the day" if hours == 1 else f"time step ({hours:g} h each)"
     data = frame.assign(rank=lambda f: f["component"].map(OVERFLOW_COMPONENTS.index))
+    kinds = [c for c in OVERFLOW_COMPONENTS if c in set(data["component"])]
     areas = alt.Chart(data).mark_area(interpolate="step-after").encode(
         x=alt.X("step:Q", title=step_title),
-        y=alt.Y("requests:Q", stack="zero", title="requests per step"),
-        color=alt.Color("component:N", title=None, sort=OVERFLOW_COMPONENTS,
-                        scale=alt.Scale(domain=OVERFLOW_COMPONENTS, range=["#54a24b", "#e45756", "#4c78a8"])),
+        y=alt.Y("requests:Q", stack="zero", title="requests per hour" if hours == 1 else "requests per step",
+                axis=count_axis()),
+        color=alt.Color("component:N", title=None, sort=kinds, scale=color_scale(kinds),
+                        legend=alt.Legend(orient="bottom", direction="horizontal")),
         order=alt.Order("rank:Q"),
         tooltip=[alt.Tooltip("step:Q"), alt.Tooltip("component:N"), alt.Tooltip("requests:Q", format=",.0f"),
                  alt.Tooltip("usd:Q", format="$,.2f", title="USD"),
                  alt.Tooltip("added_latency_s:Q", format=".2f", title="added latency (s)")],
     )
-    capacity = alt.Chart(frame[frame["component"] == OVERFLOW_COMPONENTS[0]]).mark_line(
-        interpolate="step-after", color="black", strokeDash=[4, 3]).encode(
+    cap_rows = frame[frame["component"] == OVERFLOW_COMPONENTS[0]]
+    capacity = alt.Chart(cap_rows).mark_line(interpolate="step-after", color="black", strokeDash=[4, 3]).encode(
         x="step:Q", y="capacity:Q", tooltip=[alt.Tooltip("capacity:Q", format=",.0f", title="capacity per step")])
-    return (areas + capacity).properties(title="Self-hosted requests, failures re-sent and overflow over the profile",
-                                         width=560, height=280)
+    cap = float(cap_rows["capacity"].iloc[0]) if len(cap_rows) else 0.0
+    label = alt.Chart(pd.DataFrame({"step": [0.0], "capacity": [cap],
+                                    "label": [f"capacity of the fleet: {cap:,.0f} requests"]})).mark_text(
+        align="left", baseline="bottom", dx=4, dy=-3).encode(x="step:Q", y="capacity:Q", text="label:N")
+    return finish((areas + capacity + label).properties(
+        title="Self-hosted requests, failures re-sent and overflow over the profile", width=600, height=280))

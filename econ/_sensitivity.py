@@ -35,7 +35,8 @@ from scipy.special import ndtr, ndtri
 from ._breakeven import breakeven_tokens_per_day
 from ._costs import OPTIONS, option_costs
 from ._params import COST_SECTIONS, TOKEN_PRICE_KEYS
-from ._views import HTML, Markdown, pct, tokens, usd
+from ._style import OPTION_COLORS, USD_AXIS, USD_LABEL, color_scale, count_axis, finish, marked_rules
+from ._views import HTML, Markdown, html_table, pct, tokens, usd
 
 __all__ = [
     "Uncertainty",
@@ -172,8 +173,9 @@ def uncertainty_table(scenario) -> pd.DataFrame:
 
 
 def uncertainty_view(scenario) -> HTML:
-    """`uncertainty_table` as an HTML table (text escaped)."""
-    return HTML(uncertainty_table(scenario).to_html(index=False, escape=True, classes="assumptions", border=0))
+    """`uncertainty_table` as an HTML table (text escaped, numbers right-aligned)."""
+    return html_table(uncertainty_table(scenario).to_dict("records"), "econ-table assumptions",
+                      ("value", "low", "mode", "high"))
 
 
 # ---------------------------------------------------------------------------------------------- the model
@@ -437,19 +439,37 @@ def tornado_chart(frame: pd.DataFrame, metric: str = "savings_usd", top: int = 1
     if metric not in METRICS:
         raise ValueError(f"metric={metric!r} is not allowed; expected one of {', '.join(METRICS)}")
     d = frame[(frame["metric"] == metric) & (frame["swing"] > 0) & (frame["rank"] <= top)].dropna(subset=["result"])
-    d = d.assign(end_label=d["end"].map({"low": "assumption at its low", "high": "assumption at its high"}),
+    ends = ["assumption at its low end", "assumption at its high end"]
+    d = d.assign(end_label=d["end"].map(dict(zip(("low", "high"), ends))),
                  value_text=d["input_value"].map(_number),
                  side=np.where(d["result"] < d["base_result"], "left", "right"))
     order = list(d.sort_values("rank")["label"].drop_duplicates())
     log = metric == "breakeven_tokens_per_day"
-    fmt = "~s" if log else "$,.0f"
-    x = alt.X("result:Q", title=METRICS[metric], scale=alt.Scale(type="log") if log else alt.Scale(zero=False),
-              axis=alt.Axis(format=fmt, labelOverlap="greedy", tickCount=6))
+    title = ("What moves the monthly savings of self-hosting, one assumption at a time" if not log
+             else "What moves the breakeven volume, one assumption at a time")
+    if d.empty:  # nothing to draw: say so (an empty layer has no extent, and Vega warns)
+        why = "no breakeven volume at either end of any range" if log else "no assumption moves the savings"
+        return finish(alt.Chart(pd.DataFrame({"text": [why]})).mark_text(fontSize=13).encode(text="text:N").properties(
+            title=title, width=520, height=60))
+    base = float(frame.loc[frame["metric"] == metric, "base_result"].iloc[0])
+    marks = [base, float(d["result"].min()), float(d["result"].max())]
+    if not log:
+        marks.append(0.0)
+    elif "scenario_tokens_per_day" in frame.attrs:
+        marks.append(float(frame.attrs["scenario_tokens_per_day"]))
+    lo, hi = min(marks), max(marks)
+    if log:  # room for the value written at each bar's end, inside the plot
+        domain = [lo / (hi / lo) ** 0.12, hi * (hi / lo) ** 0.12]
+    else:
+        domain = [lo - 0.12 * (hi - lo or 1.0), hi + 0.12 * (hi - lo or 1.0)]
+    x = alt.X("result:Q", title=_log_title(METRICS[metric], log),
+              scale=alt.Scale(type="log" if log else "linear", domain=domain, nice=False),
+              axis=count_axis(tickCount=6) if log else alt.Axis(labelExpr=USD_LABEL, tickCount=6))
     y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=420))
     bars = alt.Chart(d).mark_bar(opacity=0.85).encode(
         y=y, x=x, x2="base_result:Q",
-        color=alt.Color("end_label:N", title=None, scale=alt.Scale(domain=["assumption at its low", "assumption at its high"],
-                                                                    range=["#4c78a8", "#f58518"])),
+        color=alt.Color("end_label:N", title=None, sort=ends, scale=color_scale(ends),
+                        legend=alt.Legend(orient="bottom", direction="horizontal")),
         tooltip=[alt.Tooltip("key:N", title="assumption"), alt.Tooltip("end:N"), alt.Tooltip("input_value:Q", format=",.4g", title="set to"),
                  alt.Tooltip("result:Q", format=",.4~s" if log else "$,.0f", title=METRICS[metric]),
                  alt.Tooltip("change:Q", format=",.4~s" if log else "$,.0f", title="change from base")],
@@ -459,29 +479,28 @@ def tornado_chart(frame: pd.DataFrame, metric: str = "savings_usd", top: int = 1
                                                    fontSize=10).encode(y=y, x=x, text="value_text:N")
         for side in ("left", "right") if (d["side"] == side).any()  # an empty layer has no extent (Vega warns)
     ]
-    layers = [bars, *texts]
-    if len(d):
-        base = float(frame.loc[frame["metric"] == metric, "base_result"].iloc[0])
-        layers.append(alt.Chart(pd.DataFrame({"x": [base]})).mark_rule(strokeDash=[4, 3], color="black").encode(x="x:Q"))
+    layers = [bars, *texts, alt.Chart(pd.DataFrame({"result": [base]})).mark_rule(strokeDash=[4, 3], color="black")
+              .encode(x="result:Q")]
     if not log:
-        layers.append(alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="#e45756").encode(x="x:Q"))
-    elif "scenario_tokens_per_day" in frame.attrs:
-        layers.append(alt.Chart(pd.DataFrame({"x": [frame.attrs["scenario_tokens_per_day"]]})).mark_rule(color="#e45756").encode(
-            x="x:Q", tooltip=[alt.Tooltip("x:Q", format=",.3~s", title="this scenario's volume (tokens/day)")]))
-    title = ("What moves the monthly savings of self-hosting, one assumption at a time" if not log
-             else "What moves the breakeven volume, one assumption at a time")
-    if d.empty:  # nothing to draw: say so (an empty layer has no extent, and Vega warns)
-        why = "no breakeven volume at either end of any range" if log else "no assumption moves the savings"
-        return alt.Chart(pd.DataFrame({"text": [why]})).mark_text(fontSize=13).encode(text="text:N").properties(
-            title=title, width=520, height=60)
-    return alt.layer(*layers).properties(title=title, width=520, height=alt.Step(24))
+        layers.append(alt.Chart(pd.DataFrame({"result": [0.0]})).mark_rule(color="#e15759").encode(x="result:Q"))
+        note = f"Dashed: the scenario as written ({usd(base)} a month); red: zero, where the answer flips."
+    else:
+        note = f"Dashed: the breakeven as written ({tokens(base)} tokens a day)"
+        if "scenario_tokens_per_day" in frame.attrs:
+            layers.append(alt.Chart(pd.DataFrame({"result": [frame.attrs["scenario_tokens_per_day"]]})).mark_rule(
+                color="#e15759").encode(x="result:Q"))
+            note += (f"; red: this scenario's volume ({tokens(frame.attrs['scenario_tokens_per_day'])}): a breakeven "
+                     "left of it means self-hosting costs less")
+        note += "."
+    return finish(alt.layer(*layers).properties(title=alt.TitleParams(title, subtitle=note), width=520,
+                                                height=alt.Step(24)))
 
 
 # ------------------------------------------------------------------------------------- 2. breakeven surfaces
 
 AXES = {
     "tokens_per_day": "daily volume (tokens per day, input + output)",
-    "planned_utilization": "planned mean utilization (max_utilization ÷ peak_to_mean)",
+    "planned_utilization": "planned mean utilization (load allowed at the peak ÷ peak-to-mean)",
     "api_usd_per_mtok": "closed API blended price (USD per million tokens)",
     "managed_usd_per_mtok": "managed endpoint blended price (USD per million tokens)",
     "gpu_price": "GPU price",
@@ -674,6 +693,13 @@ def breakeven_surface(scenario, x: str = "tokens_per_day", y: str = "planned_uti
     return out.assign(x_axis=ax.title, y_axis=ay.title, x_log=ax.log, y_log=ay.log, against=against)
 
 
+def _log_title(title: str, log: bool) -> str:
+    """An axis title that says its scale is logarithmic: "volume (tokens per day; log scale)"."""
+    if not log:
+        return title
+    return title[:-1] + "; log scale)" if title.endswith(")") else title + " (log scale)"
+
+
 def breakeven_surface_chart(frame: pd.DataFrame) -> alt.Chart:
     """Heat map of the savings from `breakeven_surface`, the indifference line in black, the scenario as a cross.
 
@@ -686,29 +712,35 @@ def breakeven_surface_chart(frame: pd.DataFrame) -> alt.Chart:
     xs = alt.Scale(type="log", nice=False) if xlog else alt.Scale(nice=False, zero=False)
     ys = alt.Scale(type="log", nice=False) if ylog else alt.Scale(nice=False, zero=False)
     mid = lambda c, log: f"sqrt(datum.{c}_lo * datum.{c}_hi)" if log else f"(datum.{c}_lo + datum.{c}_hi) / 2"  # noqa: E731
-    fx = lambda t: "~s" if t else ",.4~r"  # noqa: E731
-    other = OPTIONS[frame["against"].iloc[0]]
+    axis = lambda log: count_axis(grid=False) if log else alt.Axis(format=",.4~r", grid=False)  # noqa: E731
+    key = frame["against"].iloc[0]
+    other = OPTIONS[key]
     lim = float(np.nanmax(np.abs(g["savings_usd"]))) or 1.0
     heat = alt.Chart(g).transform_calculate(x=mid("x", xlog), y=mid("y", ylog)).mark_rect().encode(
-        x=alt.X("x_lo:Q", scale=xs, title=xt, axis=alt.Axis(format=fx(xlog), grid=False)), x2="x_hi:Q",
-        y=alt.Y("y_lo:Q", scale=ys, title=yt, axis=alt.Axis(format=fx(ylog), grid=False)), y2="y_hi:Q",
+        x=alt.X("x_lo:Q", scale=xs, title=_log_title(xt, xlog), axis=axis(xlog)), x2="x_hi:Q",
+        y=alt.Y("y_lo:Q", scale=ys, title=_log_title(yt, ylog), axis=axis(ylog)), y2="y_hi:Q",
         color=alt.Color("savings_usd:Q", title=["monthly savings of", "self-hosting (USD)"],
-                        scale=alt.Scale(type="symlog", scheme="blueorange", domain=[-lim, lim], domainMid=0),
-                        legend=alt.Legend(format="$,.2~s")),
+                        scale=alt.Scale(type="symlog", domain=[-lim, 0, lim],
+                                        range=[OPTION_COLORS[other], "#f7f7f7", OPTION_COLORS["self-hosted"]]),
+                        legend=alt.Legend(labelExpr=USD_LABEL)),
         tooltip=[alt.Tooltip("x:Q", format=",.4~g", title=xt), alt.Tooltip("y:Q", format=",.4~g", title=yt),
                  alt.Tooltip("savings_usd:Q", format="$,.0f", title="savings (USD/month)")],
     )
     line = alt.Chart(_rounded(frame.loc[frame["kind"] == "indifference", ["x", "y"]])).mark_circle(size=9, color="black", opacity=1).encode(
         x="x:Q", y="y:Q", tooltip=[alt.Tooltip("x:Q", format=",.4~g", title=xt), alt.Tooltip("y:Q", format=",.4~g", title=yt)])
-    here = alt.Chart(frame.loc[frame["kind"] == "scenario", ["x", "y", "savings_usd"]]).mark_point(shape="cross", size=160, color="black", filled=True).encode(
+    here_data = frame.loc[frame["kind"] == "scenario", ["x", "y", "savings_usd"]].assign(label="this scenario")
+    here = alt.Chart(here_data).mark_point(shape="cross", size=160, color="black", filled=True).encode(
         x="x:Q", y="y:Q", tooltip=[alt.Tooltip("savings_usd:Q", format="$,.0f", title="this scenario's savings (USD/month)")])
-    title = alt.TitleParams(f"Where self-hosting and the {other} cost the same (black line)")
-    layers = [heat, line, here]
+    here_label = here.mark_text(align="left", dx=9, dy=-9, fontWeight="bold").encode(text="label:N")
+    note = (f"Green: self-hosting costs less; {'blue' if key == 'api' else 'orange'}: the {other} does. "
+            "The cross is this scenario.")
+    title = alt.TitleParams(f"Where self-hosting and the {other} cost the same (black line)", subtitle=note)
+    layers = [heat, line, here, here_label]
     if not (frame["kind"] == "indifference").any():
         cheaper = "self-hosting" if (g["savings_usd"] > 0).all() else f"the {other}"
-        title = alt.TitleParams(title.text, subtitle=f"no crossing in this range: {cheaper} costs less everywhere on it")
-        layers = [heat, here]  # an empty layer has no extent (Vega warns)
-    return alt.layer(*layers).properties(title=title, width=460, height=340)
+        title = alt.TitleParams(title.text, subtitle=[note, f"No crossing in this range: {cheaper} costs less everywhere on it."])
+        layers = [heat, here, here_label]  # an empty layer has no extent (Vega warns)
+    return finish(alt.layer(*layers).properties(title=title, width=460, height=340))
 
 
 # ------------------------------------------------------------------------------------------ 3. Monte Carlo
@@ -772,21 +804,25 @@ def savings_distribution_chart(frame: pd.DataFrame, bins: int = 60) -> alt.Chart
     counts, _ = np.histogram(s, edges)
     other = OPTIONS[frame.attrs.get("against", "api")]
     data = pd.DataFrame({"bin_start": edges[:-1], "bin_end": edges[1:], "draws": counts, "share": counts / len(s)})
-    data["cheaper"] = np.where(data["bin_start"] >= 0, "self-hosted cheaper", f"{other} cheaper")
+    names = ["self-hosted cheaper", f"{other} cheaper"]
+    data["cheaper"] = np.where(data["bin_start"] >= 0, *names)
+    x = alt.X("bin_start:Q", title=f"monthly savings of self-hosting against the {other} (USD)",
+              axis=alt.Axis(labelExpr=USD_LABEL))
     bars = alt.Chart(data).mark_bar().encode(
-        x=alt.X("bin_start:Q", title=f"monthly savings of self-hosting vs the {other} (USD)", axis=alt.Axis(format="$,.2~s")),
-        x2="bin_end:Q",
+        x=x, x2="bin_end:Q",
         y=alt.Y("share:Q", title="share of draws", axis=alt.Axis(format="%")), y2=alt.datum(0),
-        color=alt.Color("cheaper:N", title=None, scale=alt.Scale(domain=["self-hosted cheaper", f"{other} cheaper"],
-                                                                 range=["#f58518", "#4c78a8"])),
+        color=alt.Color("cheaper:N", title=None, sort=names, scale=color_scale(names),
+                        legend=alt.Legend(orient="bottom", direction="horizontal")),
         tooltip=[alt.Tooltip("bin_start:Q", format="$,.0f", title="from (USD/month)"),
                  alt.Tooltip("bin_end:Q", format="$,.0f", title="to (USD/month)"), alt.Tooltip("share:Q", format=".2%")],
     )
-    zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="#e45756").encode(x="x:Q")
-    median = alt.Chart(pd.DataFrame({"x": [float(np.median(s))]})).mark_rule(strokeDash=[4, 3], color="black").encode(
-        x="x:Q", tooltip=[alt.Tooltip("x:Q", format="$,.0f", title="median savings (USD/month)")])
-    return alt.layer(bars, zero, median).properties(
-        title=f"Savings over {len(s):,} draws of the uncertain assumptions (0.5th to 99.5th percentile)", width=520, height=260)
+    median = float(np.median(s))
+    rules = marked_rules([(median, f"median: {usd(median)} a month")], "bin_start", (float(edges[0]), float(edges[-1])),
+                         color="#333333")
+    zero = alt.Chart(pd.DataFrame({"bin_start": [0.0]})).mark_rule(color="#e15759").encode(x="bin_start:Q")
+    return finish(alt.layer(bars, zero, rules).properties(
+        title=alt.TitleParams(f"Savings over {len(s):,} draws of the uncertain assumptions",
+                              subtitle="0.5th to 99.5th percentile; red line: zero savings"), width=560, height=260))
 
 
 def probability_cheaper(scenario, n: int = 20_000, seed: int = 2026, against: str = "api", points: int = 41,
@@ -843,22 +879,25 @@ def probability_cheaper_chart(frame: pd.DataFrame) -> alt.Chart:
     """The probability curve from `probability_cheaper` with its confidence band; dashed: this scenario's volume."""
     other = OPTIONS[frame.attrs.get("against", "api")]
     conf = frame.attrs.get("confidence", 0.95)
-    x = alt.X("tokens_per_day:Q", scale=alt.Scale(type="log"), title="daily volume (tokens per day, input + output)",
-              axis=alt.Axis(format="~s"))
-    band = alt.Chart(frame).mark_area(opacity=0.3, color="#f58518").encode(
+    lo, hi = float(frame["tokens_per_day"].min()), float(frame["tokens_per_day"].max())
+    x = alt.X("tokens_per_day:Q", scale=alt.Scale(type="log", domain=[lo, hi], nice=False),
+              title="daily volume (tokens per day, input + output; log scale)", axis=count_axis())
+    green = OPTION_COLORS["self-hosted"]
+    band = alt.Chart(frame).mark_area(opacity=0.3, color=green).encode(
         x=x, y=alt.Y("ci_low:Q", title=f"probability self-hosting costs less than the {other}",
                      axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])), y2="ci_high:Q")
-    line = alt.Chart(frame).mark_line(color="#f58518").encode(
+    line = alt.Chart(frame).mark_line(color=green).encode(
         x=x, y="probability:Q",
         tooltip=[alt.Tooltip("tokens_per_day:Q", format=",.3~s", title="tokens/day"), alt.Tooltip("probability:Q", format=".1%"),
                  alt.Tooltip("ci_low:Q", format=".1%", title=f"{conf:.0%} interval from"),
                  alt.Tooltip("ci_high:Q", format=".1%", title="to")])
     layers = [band, line]
     if "scenario_tokens_per_day" in frame.attrs:
-        layers.append(alt.Chart(pd.DataFrame({"x": [frame.attrs["scenario_tokens_per_day"]]})).mark_rule(
-            strokeDash=[4, 3], color="gray").encode(x="x:Q", tooltip=[alt.Tooltip("x:Q", format=",.3~s", title="this scenario")]))
-    return alt.layer(*layers).properties(
-        title=f"Probability that self-hosting costs less, with its {conf:.0%} Wilson interval", width=520, height=260)
+        t = float(frame.attrs["scenario_tokens_per_day"])
+        layers.append(marked_rules([(t, f"this scenario: {tokens(t)} tokens a day")], "tokens_per_day", (lo, hi),
+                                   log=True, color="#333333"))
+    return finish(alt.layer(*layers).properties(
+        title=f"Probability that self-hosting costs less, with its {conf:.0%} Wilson interval", width=560, height=260))
 
 
 # ------------------------------------------------------------------------------------------ 4. Sobol indices
@@ -970,18 +1009,22 @@ def sobol_chart(frame: pd.DataFrame, top: int = 12) -> alt.Chart:
     order = list(d.sort_values("rank")["label"].drop_duplicates())
     conf = frame.attrs.get("confidence", 0.95)
     y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=420))
-    color = alt.Color("index:N", title="Sobol index", scale=alt.Scale(domain=["first-order", "total"], range=["#72b7b2", "#54a24b"]))
+    names = {"first-order": "first-order (alone)", "total": "total (with interactions)"}
+    d = d.assign(index_label=d["index"].map(names))
+    color = alt.Color("index_label:N", title="Sobol index", sort=list(names.values()), scale=color_scale(names.values()),
+                      legend=alt.Legend(orient="bottom", direction="horizontal"))
+    offset = alt.YOffset("index_label:N", sort=list(names.values()))
     bars = alt.Chart(d).mark_bar().encode(
-        y=y, yOffset=alt.YOffset("index:N", sort=["first-order", "total"]), color=color,
+        y=y, yOffset=offset, color=color,
         x=alt.X("value:Q", title="share of the variance of the savings", axis=alt.Axis(format="%")),
         tooltip=[alt.Tooltip("key:N", title="assumption"), alt.Tooltip("index:N"), alt.Tooltip("value:Q", format=".3f"),
                  alt.Tooltip("ci_low:Q", format=".3f", title=f"{conf:.0%} interval from"), alt.Tooltip("ci_high:Q", format=".3f", title="to")],
     )
-    errors = alt.Chart(d).mark_rule(color="black").encode(
-        y=y, yOffset=alt.YOffset("index:N", sort=["first-order", "total"]), x="ci_low:Q", x2="ci_high:Q")
-    return alt.layer(bars, errors).properties(
-        title="Global sensitivity of the savings (Sobol indices, all assumptions varied together)", width=460,
-        height=alt.Step(12))
+    errors = alt.Chart(d).mark_rule(color="black").encode(y=y, yOffset=offset, x="ci_low:Q", x2="ci_high:Q")
+    return finish(alt.layer(bars, errors).properties(
+        title=alt.TitleParams("Global sensitivity of the savings (Sobol indices, all assumptions varied together)",
+                              subtitle=f"black whiskers: {conf:.0%} bootstrap intervals"), width=460,
+        height=alt.Step(12)))
 
 
 # ------------------------------------------------------------------------------------------------ summary

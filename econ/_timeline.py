@@ -33,7 +33,8 @@ import pandas as pd
 from ._costs import HOURS_PER_MONTH, OPTIONS, option_costs
 from ._fleet import fleet_candidates
 from ._params import TOKEN_PRICE_KEYS
-from ._views import Markdown, pct, usd
+from ._style import PALETTE, USD_AXIS, color_scale, finish, marked_rules
+from ._views import HTML, Markdown, html_table, pct, usd, usd_column
 
 __all__ = [
     "TIMELINE_OPTIONS",
@@ -796,18 +797,16 @@ def timeline_strategies(tl: Timeline, best: SwitchPath | None = None) -> dict[st
 # ------------------------------------------------------------------------------------------ tables
 
 
-def timeline_inputs(tl: Timeline, every_months: int = 6) -> pd.DataFrame:
-    """What moves over the horizon, every few months: volume, GPUs needed, per-token and GPU prices."""
+def timeline_inputs(tl: Timeline, every_months: int = 6) -> HTML:
+    """What moves over the horizon, every few months (HTML): volume, GPUs needed, per-token and GPU prices."""
     idx = list(range(0, tl.months, every_months)) + ([tl.months - 1] if (tl.months - 1) % every_months else [])
-    return pd.DataFrame({
-        "month": idx,
-        "requests per day": [f"{tl.requests_per_day[m]:,.0f}" for m in idx],
-        "GPUs needed": [f"{tl.gpus[m]:.0f}" for m in idx],
-        f"{OPTIONS['api']} per month": [usd(tl.per_token_usd["api"][m]) for m in idx],
-        f"{OPTIONS['managed']} per month": [usd(tl.per_token_usd["managed"][m]) for m in idx],
-        "on-demand GPU per hour": [usd(tl.ondemand_usd_per_gpu_month[m] / HOURS_PER_MONTH) for m in idx],
-        "GPU purchase": [usd(tl.purchase_usd_per_gpu[m]) for m in idx],
-    }).set_index("month")
+    cols = {f"{OPTIONS['api']} (USD a month)": usd_column([tl.per_token_usd["api"][m] for m in idx]),
+            f"{OPTIONS['managed']} (USD a month)": usd_column([tl.per_token_usd["managed"][m] for m in idx]),
+            "GPU on demand (USD an hour)": usd_column([tl.ondemand_usd_per_gpu_month[m] / HOURS_PER_MONTH for m in idx]),
+            "GPU bought (USD each)": usd_column([tl.purchase_usd_per_gpu[m] for m in idx])}
+    rows = [{"month": str(m), "requests a day": f"{tl.requests_per_day[m]:,.0f}", "GPUs needed": f"{tl.gpus[m]:.0f}",
+             **{k: v[i] for k, v in cols.items()}} for i, m in enumerate(idx)]
+    return html_table(rows, "econ-table timeline", tuple(rows[0]))
 
 
 def timeline_cumulative(tl: Timeline, strategies: dict[str, SwitchPath] | None = None) -> pd.DataFrame:
@@ -882,17 +881,18 @@ def timeline_npv_table(tl: Timeline, strategies: dict[str, SwitchPath] | None = 
     return table
 
 
-def timeline_npv_view(table: pd.DataFrame) -> pd.DataFrame:
-    """`timeline_npv_table` formatted for reading (money as dollars)."""
-    out = pd.DataFrame({"strategy": table["strategy"], "path": table["path"]})
+def timeline_npv_view(table: pd.DataFrame) -> HTML:
+    """`timeline_npv_table` formatted for reading (HTML, dollars; rounding noise below half a cent shown as $0)."""
     months = table.attrs.get("months", "")
-    out[f"present value of costs over {months} months"] = table["pv_usd"].map(_usd)
-    out["undiscounted"] = table["undiscounted_usd"].map(_usd)
-    out["one-off switching"] = table["switching_usd"].map(_usd)
-    out["above the best path"] = table["above_best_usd"].map(_usd)
+    clean = lambda c: usd_column(table[c].where(table[c].abs() >= 0.005, 0.0))  # noqa: E731
+    cols = {f"present value of costs over {months} months (USD)": clean("pv_usd"),
+            "undiscounted (USD)": clean("undiscounted_usd"), "one-off switching (USD)": clean("switching_usd"),
+            "above the best path (USD)": clean("above_best_usd")}
     if table["saving_vs_stay_usd"].notna().any():
-        out["saving against staying put"] = table["saving_vs_stay_usd"].map(_usd)
-    return out.set_index("strategy")
+        cols["saving against staying put (USD)"] = clean("saving_vs_stay_usd")
+    rows = [{"strategy": r["strategy"], "path": r["path"], **{k: v[i] for k, v in cols.items()}}
+            for i, r in enumerate(table.to_dict("records"))]
+    return html_table(rows, "econ-table npv", tuple(cols))
 
 
 # ------------------------------------------------------------------------------------------ sensitivity
@@ -936,8 +936,10 @@ def switch_sensitivity(scenario, growth_per_month=(0.0, 0.02, 0.04, 0.06, 0.08, 
 
 # ------------------------------------------------------------------------------------------ charts
 
-_COLORS = alt.Scale(domain=list(TIMELINE_OPTIONS.values()),
-                    range=["#4c78a8", "#f58518", "#54a24b", "#72b7b2", "#2f4b7c", "#b279a2"])
+def _option_of(label: str) -> str | None:
+    """The option a strategy's label names (the longest name it contains), or None."""
+    names = [n for n in TIMELINE_OPTIONS.values() if n in label]
+    return max(names, key=len) if names else None
 
 
 def _usd(x: float) -> str:
@@ -950,54 +952,67 @@ def _decline(x: float) -> str:
 
 
 def timeline_cumulative_chart(tl: Timeline, frame: pd.DataFrame | None = None) -> alt.Chart:
-    """Cumulative present value of costs of each strategy over the horizon (the best path drawn thick)."""
+    """Cumulative present value of costs of each strategy over the horizon (the best path drawn thick, named with its
+    path; every other strategy dashed in its option's colour)."""
     data = timeline_cumulative(tl) if frame is None else frame
-    data = data.assign(best=data["strategy"].eq("best path"))
-    return alt.Chart(data).mark_line().encode(
+    best = data.loc[data["strategy"] == "best path", "path"]
+    best_name = f"best path: {best.iloc[0]}" if len(best) else "best path"
+    data = data.assign(best=data["strategy"].eq("best path"),
+                       strategy=data["strategy"].replace({"best path": best_name}))
+    names = list(dict.fromkeys(data["strategy"]))
+    colors = {n: PALETTE["best path"] if n == best_name else PALETTE.get(_option_of(n) or "", "#bab0ac") for n in names}
+    legend = alt.Legend(orient="bottom", columns=1, title="strategy")
+    return finish(alt.Chart(data).mark_line().encode(
         x=alt.X("month:Q", title="month (payment date)", axis=alt.Axis(tickMinStep=1),
                 scale=alt.Scale(domain=[0, tl.months], nice=False)),
-        y=alt.Y("cumulative_pv_usd:Q", title="cumulative cost, present value (USD)", axis=alt.Axis(format="$~s")),
-        color=alt.Color("strategy:N", title="strategy", legend=alt.Legend(labelLimit=360, orient="bottom", columns=1)),
+        y=alt.Y("cumulative_pv_usd:Q", title="cumulative cost, present value (USD)", axis=USD_AXIS),
+        color=alt.Color("strategy:N", sort=names, scale=color_scale(names, colors), legend=legend),
+        strokeDash=alt.StrokeDash("strategy:N", sort=names, legend=legend,
+                                  scale=alt.Scale(domain=names, range=[[1, 0] if n == best_name else [5, 3] for n in names])),
         strokeWidth=alt.condition("datum.best", alt.value(4), alt.value(1.5)),
-        strokeDash=alt.condition("datum.best", alt.value([1, 0]), alt.value([5, 3])),
         tooltip=[alt.Tooltip("strategy:N"), alt.Tooltip("path:N"), alt.Tooltip("month:Q"),
                  alt.Tooltip("cumulative_pv_usd:Q", format="$,.0f", title="cumulative, present value (USD)"),
                  alt.Tooltip("cumulative_usd:Q", format="$,.0f", title="cumulative, undiscounted (USD)")],
-    ).properties(title="Cumulative cost of each strategy", width=560, height=320)
+    ).properties(title="Cumulative cost of each strategy", width=600, height=320))
 
 
 def timeline_path_chart(tl: Timeline, best: SwitchPath | None = None) -> alt.Chart:
-    """Monthly cost of each option over the horizon, the best path drawn over them, its switches marked."""
+    """Monthly cost of each option over the horizon, the best path drawn over them, each switch marked and labelled
+    with its month, the option it moves to and its one-off cost."""
     best = best_path(tl) if best is None else best
     data = timeline_monthly(tl, best)
     options, path = data[data["series"] != "best path"], data[data["series"] == "best path"]
+    names = list(dict.fromkeys(options["option"]))
     x = alt.X("month:Q", title="month", axis=alt.Axis(tickMinStep=1), scale=alt.Scale(domain=[0, tl.months - 1], nice=False))
-    y = alt.Y("monthly_usd:Q", title="monthly cost (USD)", scale=alt.Scale(type="log"), axis=alt.Axis(format="$~s"))
+    y = alt.Y("monthly_usd:Q", title="monthly cost (USD; log scale)", scale=alt.Scale(type="log"), axis=USD_AXIS)
     tip = [alt.Tooltip("series:N", title="line"), alt.Tooltip("option:N", title="on"), alt.Tooltip("month:Q"),
            alt.Tooltip("monthly_usd:Q", format="$,.0f", title="USD/month")]
-    lines = alt.Chart(options).mark_line(strokeWidth=1.5, opacity=0.8).encode(
-        x=x, y=y, color=alt.Color("option:N", scale=_COLORS, title="option"), tooltip=tip)
-    path_line = alt.Chart(path).mark_line(color="black", strokeWidth=4, opacity=0.45).encode(x=x, y=y, tooltip=tip)
-    marks = pd.DataFrame([{"month": s, "label": f"month {s}: to {TIMELINE_OPTIONS[b]}",
-                           "one_off_usd": _switch_usd(tl, a, b, s),
+    lines = alt.Chart(options).mark_line(strokeWidth=1.5, opacity=0.9).encode(
+        x=x, y=y, color=alt.Color("option:N", sort=names, scale=color_scale(names), title="option",
+                                  legend=alt.Legend(orient="bottom", columns=2)), tooltip=tip)
+    path_line = alt.Chart(path).mark_line(color="black", strokeWidth=5, opacity=0.3).encode(x=x, y=y, tooltip=tip)
+    marks = pd.DataFrame([{"month": s, "label": f"month {s}: to {TIMELINE_OPTIONS[b]}, {_usd(_switch_usd(tl, a, b, s))} one-off",
                            "monthly_usd": float(path["monthly_usd"].iloc[s])} for s, a, b in best.switches])
     layers = [lines, path_line]
     if not marks.empty:
-        mtip = [alt.Tooltip("label:N", title="switch"), alt.Tooltip("one_off_usd:Q", format="$,.0f", title="one-off cost (USD)")]
         layers += [
-            alt.Chart(marks).mark_rule(strokeDash=[4, 3], color="gray").encode(x="month:Q", tooltip=mtip),
-            alt.Chart(marks).mark_point(shape="diamond", size=160, filled=True, color="black").encode(x=x, y=y, tooltip=mtip),
-            alt.Chart(marks).mark_text(align="left", dx=6, dy=-10, fontSize=11).encode(x=x, y=y, text="label:N"),
+            marked_rules(list(zip(marks["month"], marks["label"])), "month", (0, tl.months - 1), color="#333333"),
+            alt.Chart(marks).mark_point(shape="diamond", size=160, filled=True, color="black").encode(x=x, y=y),
         ]
-    return alt.layer(*layers).properties(title=f"Best path on the monthly cost curves: {best.text()}", width=560, height=340)
+    return finish(alt.layer(*layers).properties(
+        title=alt.TitleParams(f"Best path on the monthly cost curves: {best.text()}",
+                              subtitle="thick grey line: the best path (bought GPUs as straight-line depreciation); "
+                                       "diamonds: its switches"), width=600, height=340))
 
 
 def switch_sensitivity_chart(frame: pd.DataFrame) -> alt.Chart:
     """Heatmap of `switch_sensitivity`: colour the option the best path ends on, text its switch months."""
     data = frame.assign(growth=frame["growth_per_month"].map(lambda g: f"{g:.0%}"),
-                        decline=frame["price_decline_per_year"].map(lambda d: f"{d:.0%}"))
+                        decline=frame["price_decline_per_year"].map(lambda d: f"{d:.0%}"),
+                        months=frame["switch_months"].map(lambda m: "no switch" if m == "none" else f"month{'s' if ',' in m else ''} {m}"))
     growth_order = [f"{g:.0%}" for g in sorted(frame["growth_per_month"].unique())]
     decline_order = [f"{d:.0%}" for d in sorted(frame["price_decline_per_year"].unique(), reverse=True)]
+    names = [n for n in TIMELINE_OPTIONS.values() if n in set(frame["final_option"])]
     base = alt.Chart(data).encode(
         x=alt.X("growth:O", sort=growth_order, title="volume growth (per month)", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("decline:O", sort=decline_order, title="per-token price decline (per year, API and managed)"),
@@ -1005,10 +1020,13 @@ def switch_sensitivity_chart(frame: pd.DataFrame) -> alt.Chart:
                  alt.Tooltip("price_decline_per_year:Q", format=".0%", title="price decline per year"),
                  alt.Tooltip("path:N"), alt.Tooltip("pv_usd:Q", format="$,.0f", title="present value (USD)")],
     )
-    rect = base.mark_rect().encode(color=alt.Color("final_option:N", scale=_COLORS, title="ends on"))
-    text = base.mark_text(fontSize=11).encode(text=alt.Text("switch_months:N"))
-    return (rect + text).properties(
-        title="Best path by growth and price decline (label: months of the switches)", width=480, height=300)
+    rect = base.mark_rect().encode(color=alt.Color("final_option:N", sort=names, scale=color_scale(names), title="ends on",
+                                                   legend=alt.Legend(orient="bottom", direction="horizontal")))
+    text = base.mark_text(fontSize=11).encode(text=alt.Text("months:N"))
+    return finish((rect + text).properties(
+        title=alt.TitleParams("Best path by growth and price decline",
+                              subtitle="colour: the option the best path ends on; label: the months of its switches"),
+        width=540, height=300))
 
 
 # ------------------------------------------------------------------------------------------ summary

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ._params import profile_csv_path
+from ._style import SERIES_COLORS, USD_AXIS, color_scale, count_axis, finish, marked_rules
 from ._usage import PROFILE_COLUMNS as _PROFILE_COLUMNS
 from ._usage import _profile, _step_seconds, read_profile_csv, read_rate_series, read_requests
 
@@ -830,20 +831,27 @@ def profile_chart(profile: pd.DataFrame, kind: str = "heatmap", column: str = "r
         frame = pd.DataFrame({"hour": idx.hour, "day": pd.Categorical.from_codes(idx.day_of_week, _DAYS), "rate": rate})
         data = frame.groupby(["day", "hour"], observed=True)["rate"].mean().reset_index()
         data["day"] = data["day"].astype(str)
-        return alt.Chart(data).mark_rect().encode(
+        return finish(alt.Chart(data).mark_rect().encode(
             x=alt.X("hour:O", title="hour of day (0-23)"),
             y=alt.Y("day:O", sort=_DAYS, title="day of week"),
-            color=alt.Color("rate:Q", title=f"mean {_UNIT_TITLE[column]}", scale=alt.Scale(scheme="blues")),
+            color=alt.Color("rate:Q", title=f"mean {_UNIT_TITLE[column]}", scale=alt.Scale(scheme="blues"),
+                            legend=alt.Legend(format=",.3~g")),
             tooltip=[alt.Tooltip("day:O"), alt.Tooltip("hour:O", title="hour"),
                      alt.Tooltip("rate:Q", format=",.3~f", title=_UNIT_TITLE[column])],
-        ).properties(title="Traffic by hour of day and day of week", width=480, height=180)
+        ).properties(title="Traffic by hour of day and day of week", width=480, height=180))
     series = [("demand", rate)]
     if timeline is not None:
         if timeline.attrs.get("unit", column) != column:
             column = timeline.attrs["unit"]
             series = [("demand", profile[column].to_numpy(float) / step_s)]
+        same: dict[bytes, list[str]] = {}  # policies whose capacity is the same at every step are drawn once
+        capacity = {}
         for policy, t in timeline.groupby("policy", sort=False):
-            series.append((f"capacity: {POLICIES[policy]}", t["capacity_per_s"].to_numpy()))
+            values = t["capacity_per_s"].to_numpy()
+            same.setdefault(np.round(values, 9).tobytes(), []).append(policy)
+            capacity[policy] = values
+        for policies in same.values():
+            series.append(("capacity: " + " = ".join(POLICIES[p] for p in policies), capacity[policies[0]]))
     k = max(1, int(np.ceil(len(profile) / max_points)))
     groups = np.arange(len(profile)) // k
     start = profile.index[::k]
@@ -851,19 +859,26 @@ def profile_chart(profile: pd.DataFrame, kind: str = "heatmap", column: str = "r
                                     "rate": pd.Series(values).groupby(groups).mean().to_numpy()})
                       for name, values in series], ignore_index=True)
     every = f" (means over {k * step_s / 60:g}-minute windows)" if k > 1 else ""
-    return alt.Chart(data).mark_line(interpolate="step-after").encode(
-        x=alt.X("start:T", title="time"),
-        y=alt.Y("rate:Q", title=_UNIT_TITLE[column]),
-        color=alt.Color("series:N", title=None),
-        strokeDash=alt.condition(alt.datum.series == "demand", alt.value([1, 0]), alt.value([5, 3])),
+    names = [name for name, _ in series]
+    colors = {n: SERIES_COLORS.get(n.removeprefix("capacity: ").split(" = ")[0], "#bab0ac") for n in names}
+    legend = alt.Legend(orient="bottom", direction="vertical", title=None)
+    days = (profile.index[-1] - profile.index[0]) / pd.Timedelta(days=1)
+    return finish(alt.Chart(data).mark_line(interpolate="step-after").encode(
+        x=alt.X("start:T", title="time", axis=alt.Axis(format="%a %-d %b" if days <= 31 else "%-d %b %Y",
+                                                        labelAngle=0)),
+        y=alt.Y("rate:Q", title=_UNIT_TITLE[column], axis=count_axis()),
+        color=alt.Color("series:N", scale=color_scale(names, colors), sort=names, legend=legend),
+        strokeDash=alt.StrokeDash("series:N", sort=names, legend=legend, scale=alt.Scale(
+            domain=names, range=[[1, 0]] + [[6, 3]] * (len(names) - 1))),
         tooltip=[alt.Tooltip("series:N"), alt.Tooltip("start:T", format="%a %H:%M", title="time"),
                  alt.Tooltip("rate:Q", format=",.3~f", title=_UNIT_TITLE[column])],
-    ).properties(title="Demand and serving capacity" + every, width=560, height=260)
+    ).properties(title="Demand and serving capacity" + every, width=600, height=260))
 
 
 def provisioning_chart(table: pd.DataFrame) -> alt.Chart:
     """Monthly cost of each provisioning policy: committed GPUs, GPUs on demand, power of the GPUs run and overflow,
-    stacked; utilization in the tooltip.
+    stacked; each bar labelled with its total and utilization, and a policy that bills the same as an earlier one
+    named so.
 
     Parameters
     ----------
@@ -874,8 +889,8 @@ def provisioning_chart(table: pd.DataFrame) -> alt.Chart:
     --------
     >>> p = synthetic_profile(1, 1).iloc[:24].assign(requests=[36_000.0] * 8 + [0.0] * 16)
     >>> chart = provisioning_chart(provisioning_table(p, 2.0, replica_requests_per_s=4.0))
-    >>> chart.to_dict()["mark"]["type"]
-    'bar'
+    >>> [layer["mark"]["type"] for layer in chart.to_dict()["layer"]]
+    ['bar', 'text']
     """
     needed = {"policy_name", "committed_usd", "on_demand_usd", "running_usd", "overflow_usd", "hours", "utilization",
               "served_share"}
@@ -884,26 +899,45 @@ def provisioning_chart(table: pd.DataFrame) -> alt.Chart:
     from ._costs import HOURS_PER_MONTH
 
     per_month = HOURS_PER_MONTH / table["hours"]
+    rows = _policy_rows(table)
     parts = []
     for col, label in _CHART_PARTS:
-        parts.append(pd.DataFrame({"policy": table["policy_name"], "component": label,
+        parts.append(pd.DataFrame({"policy": rows, "component": label,
                                    "usd_per_month": table[col] * per_month, "utilization": table["utilization"],
                                    "served_share": table["served_share"]}))
     data = pd.concat(parts, ignore_index=True)
     data = data[data["usd_per_month"] > 0]
-    labels = [label for _, label in _CHART_PARTS]
-    return alt.Chart(data).mark_bar().encode(
-        y=alt.Y("policy:N", title=None, sort=list(table["policy_name"])),
-        x=alt.X("usd_per_month:Q", title="monthly cost (USD)", axis=alt.Axis(format="$,.0f"), stack="zero"),
-        color=alt.Color("component:N", title=None, sort=labels,
-                        scale=alt.Scale(domain=labels, range=["#2f7d32", "#8cc084", "#f2a93b", "#4c78a8"])),
+    labels = [label for _, label in _CHART_PARTS if label in set(data["component"])]
+    from ._views import pct, usd
+
+    totals = pd.DataFrame({"policy": rows, "usd_per_month": table["total_usd_per_month"],
+                           "label": [f"{usd(t)} a month, {pct(u)} utilization" for t, u in
+                                     zip(table["total_usd_per_month"], table["utilization"])]})
+    y = alt.Y("policy:N", title=None, sort=rows)
+    bars = alt.Chart(data).mark_bar().encode(
+        y=y,
+        x=alt.X("usd_per_month:Q", title="monthly cost (USD)", axis=USD_AXIS, stack="zero",
+                scale=alt.Scale(domain=[0, 1.45 * float(table["total_usd_per_month"].max() or 1)])),
+        color=alt.Color("component:N", title=None, sort=labels, scale=color_scale(labels),
+                        legend=alt.Legend(orient="bottom", direction="horizontal")),
         order=alt.Order("rank:Q"),
         tooltip=[alt.Tooltip("policy:N"), alt.Tooltip("component:N"),
                  alt.Tooltip("usd_per_month:Q", format="$,.0f", title="USD/month"),
                  alt.Tooltip("utilization:Q", format=".1%", title="utilization"),
                  alt.Tooltip("served_share:Q", format=".1%", title="served within capacity")],
-    ).transform_calculate(rank=f"indexof({labels!r}, datum.component)").properties(
-        title="Monthly cost by provisioning policy", width=480, height=120)
+    ).transform_calculate(rank=f"indexof({labels!r}, datum.component)")
+    text = alt.Chart(totals).mark_text(align="left", dx=4).encode(y=y, x="usd_per_month:Q", text="label:N")
+    return finish(alt.layer(bars, text).properties(
+        title="Monthly cost of the GPUs and overflow by provisioning policy", width=560, height=36 * len(rows)))
+
+
+def _policy_rows(table: pd.DataFrame) -> list[str]:
+    """Each policy's name, and that it bills the same as an earlier one when it does (`_same`)."""
+    out = []
+    for i, r in table.reset_index(drop=True).iterrows():
+        twin = next((table["policy_name"].iloc[j] for j in range(i) if _same(table.iloc[j], r)), None)
+        out.append(r["policy_name"] + (f" (same as {twin.split(' (')[0]})" if twin else ""))
+    return out
 
 
 _CHART_PARTS = (("committed_usd", "GPUs committed or owned"), ("on_demand_usd", "GPUs on demand"),
@@ -1011,27 +1045,32 @@ def provisioning_timeline_from_scenario(scenario, kw: Mapping[str, Any] | None =
     return provisioning_timeline(kw["profile"], **{k: kw[k] for k in _TIMELINE_KEYS})
 
 
-def provisioning_view(table: pd.DataFrame) -> pd.DataFrame:
-    """`provisioning_table` formatted for reading: one row per policy, money as dollars, shares as percentages."""
+def provisioning_view(table: pd.DataFrame):
+    """`provisioning_table` formatted for reading (HTML): one row per policy, money in dollars, shares in per cent,
+    units in the headers; a policy that bills the same as an earlier one says so."""
     from ._costs import HOURS_PER_MONTH
-    from ._views import pct, usd
+    from ._views import html_table, pct, usd, usd_column
 
     per_month = HOURS_PER_MONTH / table["hours"]
     tp = int(table.attrs.get("gpus_per_replica", 1))
-    return pd.DataFrame({
-        "policy": table["policy_name"],
-        "replicas billed (mean / max)": [f"{a:,.2f} / {b:,.0f}" for a, b in zip(table["replicas_mean"], table["replicas_max"])],
-        "of which spares (mean)": table["spare_replicas_mean"].map("{:,.2f}".format),
-        "GPUs committed or owned": (table["committed_replicas"] * tp).map("{:,.0f}".format),
-        "GPU-hours a month (on demand)": [f"{g * m:,.0f} ({o * m:,.0f})" for g, o, m in
-                                          zip(table["gpu_hours"], table["on_demand_gpu_hours"], per_month)],
-        "utilization": table["utilization"].map(pct),
-        "served within capacity": table["served_share"].map(lambda x: f"{x:.2%}"),
-        "overflow": [f"to the API: {usd(u * m)}/month" if t == "api" else f"queued, longest wait {w:,.1f} min"
-                     for t, u, m, w in zip(table["overflow_to"], table["overflow_usd"], per_month, table["max_wait_minutes"])],
-        "GPUs + overflow a month": table["total_usd_per_month"].map(usd),
-        "GPU-only per million tokens": table["gpu_only_usd_per_mtok"].map(usd),
-    })
+    total, per_mtok = usd_column(table["total_usd_per_month"]), usd_column(table["gpu_only_usd_per_mtok"])
+    rows = []
+    for i, (name, r, m) in enumerate(zip(_policy_rows(table), table.to_dict("records"), per_month)):
+        rows.append({
+            "policy": name,
+            "replicas billed, mean / most": f"{r['replicas_mean']:,.2f} / {r['replicas_max']:,.0f}",
+            "of which spares, mean": f"{r['spare_replicas_mean']:,.2f}",
+            "GPUs committed or owned": f"{r['committed_replicas'] * tp:,.0f}",
+            "GPU-hours a month (on demand)": f"{r['gpu_hours'] * m:,.0f} ({r['on_demand_gpu_hours'] * m:,.0f})",
+            "utilization": pct(r["utilization"]),
+            "demand served within capacity": f"{r['served_share']:.2%}",
+            "overflow": (f"to the API, {usd(r['overflow_usd'] * m)} a month" if r["overflow_to"] == "api"
+                         else f"queued, longest wait {r['max_wait_minutes']:,.1f} min"),
+            "GPUs + overflow (USD a month)": total[i],
+            "GPUs only (USD per million tokens)": per_mtok[i],
+        })
+    numeric = tuple(list(rows[0])[1:7]) + ("GPUs + overflow (USD a month)", "GPUs only (USD per million tokens)")
+    return html_table(rows, "econ-table provisioning", numeric)
 
 
 def _same(a: pd.Series, b: pd.Series) -> bool:
@@ -1150,14 +1189,18 @@ def provisioning_by_volume(scenario, multiples=None) -> pd.DataFrame:
 
 def provisioning_volume_chart(frame: pd.DataFrame, tokens_per_day: float | None = None) -> alt.Chart:
     """GPU and overflow cost per million tokens of each policy against daily volume (log scales), from
-    `provisioning_by_volume`; a dashed rule at ``tokens_per_day`` (the scenario's volume)."""
+    `provisioning_by_volume`; a dashed rule at ``tokens_per_day`` (the scenario's volume), labelled."""
+    names = list(dict.fromkeys(frame["policy_name"]))
+    legend = alt.Legend(orient="bottom", direction="horizontal", title="policy")
+    lo, hi = float(frame["tokens_per_day"].min()), float(frame["tokens_per_day"].max())
     lines = alt.Chart(frame).mark_line(interpolate="step-after").encode(
-        x=alt.X("tokens_per_day:Q", scale=alt.Scale(type="log"), title="daily volume (tokens per day, input + output)",
-                axis=alt.Axis(format="~s")),
+        x=alt.X("tokens_per_day:Q", scale=alt.Scale(type="log", domain=[lo, hi], nice=False),
+                title="daily volume (tokens per day, input + output; log scale)", axis=count_axis()),
         y=alt.Y("gpu_overflow_usd_per_mtok:Q", scale=alt.Scale(type="log"),
-                title="GPU + overflow cost per million tokens (USD)", axis=alt.Axis(format="$.2~f")),
-        color=alt.Color("policy_name:N", title="policy"),
-        strokeDash=alt.StrokeDash("policy_name:N", title="policy"),
+                title="GPU + overflow cost per million tokens (USD; log scale)", axis=USD_AXIS),
+        color=alt.Color("policy_name:N", sort=names, scale=color_scale(names), legend=legend),
+        strokeDash=alt.StrokeDash("policy_name:N", sort=names, legend=legend,
+                                  scale=alt.Scale(domain=names, range=[[1, 0], [6, 3], [2, 2]][:len(names)])),
         tooltip=[alt.Tooltip("policy_name:N", title="policy"), alt.Tooltip("tokens_per_day:Q", format=",.3~s", title="tokens/day"),
                  alt.Tooltip("gpu_overflow_usd_per_mtok:Q", format="$,.2f", title="GPU + overflow USD per million tokens"),
                  alt.Tooltip("utilization:Q", format=".0%"), alt.Tooltip("replicas_max:Q", title="replicas at peak"),
@@ -1165,7 +1208,9 @@ def provisioning_volume_chart(frame: pd.DataFrame, tokens_per_day: float | None 
     )
     layers = [lines]
     if tokens_per_day is not None:
-        layers.append(alt.Chart(pd.DataFrame({"x": [float(tokens_per_day)]})).mark_rule(strokeDash=[4, 3], color="black")
-                      .encode(x="x:Q", tooltip=[alt.Tooltip("x:Q", format=",.3~s", title="this scenario (tokens/day)")]))
-    return alt.layer(*layers).properties(title="Self-hosted GPU cost per million tokens, by provisioning policy",
-                                         width=520, height=300)
+        from ._views import tokens
+
+        layers.append(marked_rules([(float(tokens_per_day), f"this scenario: {tokens(tokens_per_day)} tokens a day")],
+                                   "tokens_per_day", (lo, hi), log=True, color="#333333"))
+    return finish(alt.layer(*layers).properties(title="Self-hosted GPU cost per million tokens, by provisioning policy",
+                                                width=600, height=300))

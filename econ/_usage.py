@@ -2047,18 +2047,21 @@ def cost_per_task(
     return out
 
 
-def cost_per_task_view(table: pd.DataFrame) -> pd.DataFrame:
-    """`cost_per_task` as one row per task: calls, mean tokens in and out, and each option's cost per 1,000 calls."""
+def cost_per_task_view(table: pd.DataFrame):
+    """`cost_per_task` as one row per task (HTML): calls, mean tokens in and out, and each option's cost per 1,000
+    calls in dollars, one precision per column."""
     from ._costs import OPTIONS
-    from ._views import usd
+    from ._views import html_table, usd_column
 
     first = table.drop_duplicates("task").set_index("task")
-    out = pd.DataFrame({"calls": first["requests"].map("{:,.0f}".format),
-                        "mean tokens in": (first["input_tokens"] / first["requests"]).map("{:,.0f}".format),
-                        "mean tokens out": (first["output_tokens"] / first["requests"]).map("{:,.0f}".format)})
+    cols = {"calls": first["requests"].map("{:,.0f}".format),
+            "mean tokens in": (first["input_tokens"] / first["requests"]).map("{:,.0f}".format),
+            "mean tokens out": (first["output_tokens"] / first["requests"]).map("{:,.0f}".format)}
     for option, t in table.groupby("option", sort=False):
-        out[f"{OPTIONS.get(option, option)}: USD per 1,000 calls"] = t.set_index("task")["usd_per_1k_requests"].map(usd)
-    return out.reset_index()
+        per_task = t.set_index("task")["usd_per_1k_requests"].reindex(first.index)
+        cols[f"{OPTIONS.get(option, option)} (USD per 1,000 calls)"] = pd.Series(usd_column(per_task), index=first.index)
+    rows = [{"task": task, **{k: v[task] for k, v in cols.items()}} for task in first.index]
+    return html_table(rows, "econ-table tasks", tuple(cols))
 
 
 def example_usage_log() -> pd.DataFrame:

@@ -78,6 +78,26 @@ def pct(x: float) -> str:
     return f"{x:.0%}" if abs(x) >= 0.01 or x == 0 else f"{x:.1%}"
 
 
+def usd_column(values) -> list[str]:
+    """Dollars for one column of a table, every amount with the same decimals: whole dollars when the smallest
+    amount other than zero is $100 or more, cents from $1, else enough decimals for two significant figures of
+    the smallest (at most six); ``–`` for a missing amount.
+
+    Examples
+    --------
+    >>> usd_column([35.42, 0.3736, 0])
+    ['$35.42', '$0.37', '$0.00']
+    >>> usd_column([9068.6407, 150, -120]), usd_column([0.0045, 0.012, float("nan")])
+    (['$9,069', '$150', '−$120'], ['$0.0045', '$0.0120', '–'])
+    """
+    xs = [float(x) for x in values]
+    sizes = [abs(x) for x in xs if np.isfinite(x) and x != 0]
+    small = min(sizes, default=100.0)
+    decimals = 0 if small >= 99.5 else 2 if small >= 0.995 else int(min(6, max(2, 1 - np.floor(np.log10(small)))))
+    return ["–" if not np.isfinite(x) else ("−" if x < 0 and round(x, decimals) != 0 else "") + f"${abs(x):,.{decimals}f}"
+            for x in xs]
+
+
 def _esc(text: str) -> str:
     return html.escape(str(text), quote=False)
 
@@ -159,7 +179,9 @@ def _fmt_value(v) -> str:
     if isinstance(v, bool):
         return "yes" if v else "no"
     if isinstance(v, float):
-        return f"{v:,.6g}"
+        if v != 0 and abs(v) < 1e-4:  # 0.00002, not 2e-05
+            return np.format_float_positional(v, precision=3, fractional=False, trim="-")
+        return f"{v:,.0f}" if abs(v) >= 1e6 else f"{v:,.6g}"
     if isinstance(v, int):
         return f"{v:,}"
     if isinstance(v, dict) and {"input_tokens", "output_tokens", "share"} <= set(v):
@@ -194,8 +216,8 @@ def assumptions_table(scenario, *sections: str) -> pd.DataFrame:
 
 
 def assumptions_view(scenario, *sections: str) -> HTML:
-    """`assumptions_table` as an HTML table (text escaped)."""
-    return HTML(assumptions_table(scenario, *sections).to_html(index=False, escape=True, classes="assumptions", border=0))
+    """`assumptions_table` as an HTML table (text escaped, values right-aligned)."""
+    return html_table(assumptions_table(scenario, *sections).to_dict("records"), "econ-table assumptions", ("value",))
 
 
 def fact(key: str, text: str) -> str:
@@ -253,7 +275,7 @@ def html_table(rows: list[dict], classes: str = "econ-table", numeric: tuple[str
     cell = lambda c, x: (f'<td class="num">{x}</td>' if c in numeric else f"<td>{x}</td>")  # noqa: E731
     body = "".join("<tr>" + "".join(cell(c, r[c] if str(r[c]).startswith('<span class="econ-fact"') else _esc(r[c]))
                                     for c in cols) + "</tr>" for r in rows)
-    head = "".join(f"<th>{_esc(c)}</th>" for c in cols)
+    head = "".join(f'<th class="num">{_esc(c)}</th>' if c in numeric else f"<th>{_esc(c)}</th>" for c in cols)
     return HTML(f'<table class="{classes}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>')
 
 

@@ -151,8 +151,6 @@ def test_every_page_draws_every_chart_offline(report, probed):
         assert not console, f"{where}: console says {console}"
 
 
-@pytest.mark.xfail(strict=False, reason="today's charts overprint labels (issue 16, item 4: the lead and the chart "
-                                        "owners fix the charts; then this mark goes)")
 def test_no_chart_draws_text_over_text(probed):
     overlaps = [f"{page.parent.name}/{page.name}, chart {o['chart']} ({o['title'] or 'untitled'}): "
                 f"{o['a']!r} and {o['b']!r} collide ({o['px']} px)"

@@ -334,7 +334,10 @@ def test_throughput_vs_batch_chart():
     spec = throughput_vs_batch_chart("llama-3.1-70b", "H100-SXM", 1000, 200, "fp8", 2, tpot_slo_s=0.04).to_dict()
     assert len(spec["vconcat"]) == 2
     text = str(spec)
-    assert "TPOT target" in text and "KV memory limit" in text and "at the latency targets" in text
+    c = serving_capacity("llama-3.1-70b", "H100-SXM", 1000, 200, "fp8", 2, tpot_slo_s=0.04)
+    assert "target: 40 ms per output token" in text  # the labels state the figures: nothing only hover shows
+    assert f"KV memory limit: {c.max_batch_memory:,} requests" in text
+    assert f"at the latency targets: {c.batch:,} requests" in text
 
 
 def test_summary_states_the_computed_figures():
