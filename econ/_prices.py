@@ -33,6 +33,8 @@ import numpy as np
 __all__ = [
     "ApiPrice",
     "api_price",
+    "catalog_model",
+    "price_history_start",
     "price_catalog_version",
     "price_corrections",
     "billing_model",
@@ -277,8 +279,10 @@ def billing_model(provider: str, model: str) -> BillingModel:
         hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
         raise LookupError(f"unknown provider {provider!r}.{hint} Providers known to genai-prices "
                           f"{price_catalog_version()}: {', '.join(ids)}")
-    try:
-        prov, info = snap.find_provider_model(str(model), None, provider, None)
+    prov = next(p for p in snap.providers if p.id == provider)
+    exact = next((m for m in prov.models if m.id == str(model)), None)
+    try:  # an id names its own entry (some, e.g. AWS 'regional.*' ids, match no rule of the catalog's)
+        prov, info = (prov, exact) if exact is not None else snap.find_provider_model(str(model), None, provider, None)
     except LookupError:
         prov = next(p for p in snap.providers if p.id == provider)
         names = [m.id for m in prov.models]
@@ -718,3 +722,60 @@ def api_usd_per_request(values: Mapping[str, Any], section: str):
                                          *args, **kw)
     i_b, o_b, w = workload_bins(v)
     return api_usage_usd_per_request(i_b, o_b, *args, share=w, **kw)
+
+
+def catalog_model(provider: str, model: str):
+    """The genai-prices entry whose id is exactly ``model`` at ``provider`` (no prefix or pattern matching).
+
+    Scenario files name models by these ids, so that a name is either the catalog's or refused: pattern matching
+    would price ``claude-sonnet-4-5-anything`` as ``claude-sonnet-4-5``.
+
+    Raises
+    ------
+    LookupError
+        ``args``: what is expected (the nearest ids suggested, the valid ones listed) and which of ``"provider"``
+        or ``"model"`` is unknown.
+
+    Examples
+    --------
+    >>> catalog_model("anthropic", "claude-sonnet-4-5").context_window
+    200000
+    >>> try:
+    ...     catalog_model("anthropic", "claude-sonnet-4-5-x")
+    ... except LookupError as exc:
+    ...     print(exc.args[1], "did you mean 'claude-sonnet-4-5'" in exc.args[0])
+    model True
+    """
+    snap, cat = _snapshot(), f"genai-prices {price_catalog_version()}"
+    providers = {p.id: p for p in snap.providers}
+    if provider not in providers:
+        raise LookupError(f"a provider id of {cat}{_nearest(provider, providers)}: {', '.join(providers)}", "provider")
+    models = {m.id: m for m in providers[provider].models}
+    if model not in models:
+        raise LookupError(f"a model id at provider {provider!r} in {cat}, exactly{_nearest(model, models)}; its "
+                          f"{len(models)} models: {', '.join(models)}", "model")
+    return models[model]
+
+
+def _nearest(name: str, names) -> str:
+    """The ids nearest ``name``: the same but for case, the longest id it starts with, then the most alike."""
+    low = name.lower()
+    same = [n for n in names if n.lower() == low]
+    prefix = sorted((n for n in names if low.startswith(n.lower())), key=len, reverse=True)[:1]
+    close = list(dict.fromkeys(same + prefix + difflib.get_close_matches(name, list(names), n=3, cutoff=0.5)))[:3]
+    return f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+
+
+@cache
+def price_history_start() -> date:
+    """The first date on which the catalog records a price change: before it, it cannot tell the list prices.
+
+    Examples
+    --------
+    >>> price_history_start() <= date(2026, 11, 22)
+    True
+    """
+    starts = [c.constraint.start_date for p in _snapshot().providers for m in p.models
+              for c in (m.prices if isinstance(m.prices, list) else []) + (m.price_variants or [])
+              if getattr(c.constraint, "start_date", None) is not None]
+    return min(starts)

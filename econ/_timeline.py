@@ -307,7 +307,10 @@ def best_commitment_gpus(gpus_needed, ondemand_usd_per_gpu_month, commitment_dis
     1
     """
     g = np.asarray(gpus_needed, float)
-    ks = np.arange(int(np.max(g, initial=0)) + 1)
+    top = int(np.max(g, initial=0))
+    # the payments are convex and piecewise linear in k, with kinks at the needs g_t: the smallest minimizer
+    # is 0, top or a whole number next to a need, so only those are priced (not every k up to a large fleet's size)
+    ks = np.unique(np.clip(np.concatenate([[0, top], np.floor(g), np.ceil(g)]), 0, top)).astype(int)
     w = np.ones_like(g) if weights is None else np.asarray(weights, float)
     p = np.broadcast_to(np.asarray(ondemand_usd_per_gpu_month, float), g.shape)
     used = np.arange(g.size) < (g.size if used_months is None else used_months)

@@ -601,10 +601,16 @@ def _committed_replicas(policy: str, billed: np.ndarray, on_demand, committed) -
         return top
     if committed is None or policy == "scale_to_zero":
         return 0
-    levels = np.arange(1, top + 1)
-    in_use = np.clip(billed[None, :] - (levels[:, None] - 1), 0.0, 1.0).mean(axis=1)  # share of time level k is billed
-    worth = levels[in_use >= committed / on_demand - 1e-12]
-    return int(worth.max(initial=0))
+    # the share of time the k-th replica is billed falls as k rises: the highest k worth committing is found by
+    # bisection, in memory of one profile (not one row per replica: a large fleet over a long profile is terabytes)
+    def in_use(k: int) -> float:
+        return float(np.clip(billed - (k - 1), 0.0, 1.0).mean())
+
+    lo, hi = 0, top
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        lo, hi = (mid, hi) if in_use(mid) >= committed / on_demand - 1e-12 else (lo, mid - 1)
+    return lo
 
 
 def provisioning_table(

@@ -2377,8 +2377,11 @@ def scenario_from_log(
                 prov = _snapshot().find_provider(top[1].lower(), None, None).id
             bm = billing_model(prov, top[1])
             how = f"the most used model in the log ({mix_text})"
-            api["provider"] = leaf("api.provider", bm.provider.id, how)
-            api["model"] = leaf("api.model", top[1], how)
+            # scenario files name the catalog's exact id (econ/_params.py): the entry the log's name matched, at its owner
+            from ._prices import _snapshot
+            owner = next((p for p in _snapshot().providers if any(m is bm.catalog for m in p.models)), bm.provider)
+            api["provider"] = leaf("api.provider", owner.id, how)
+            api["model"] = leaf("api.model", bm.catalog.id, how + (f"; the log names it {top[1]!r}" if top[1] != bm.catalog.id else ""))
         except LookupError:
             pass
     traffic: dict[str, Any] = {}

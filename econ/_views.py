@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import re
 from pathlib import Path
 
 import numpy as np
@@ -101,6 +102,40 @@ def _esc(text: str) -> str:
     return html.escape(str(text), quote=False)
 
 
+_MD_PUNCTUATION = re.compile(r"([!-#%-/:-@\[-`{-~])")  # ASCII punctuation but $, which Markdown escapes when shown
+_LINK = re.compile(r"\[([^\[\]\n]{1,200})\]\((https?://[A-Za-z0-9\-._~:/?#@!$&'*+,;=%]+)\)")
+_NO_MATH = '<span class="tex2jax_ignore mathjax_ignore">{}</span>'
+
+
+def _md_escape(text: str) -> str:
+    return _MD_PUNCTUATION.sub(r"\\\1", text)
+
+
+def md_text(text: str, links: bool = False) -> str:
+    r"""Scenario text for a Markdown cell, shown as the text itself.
+
+    Line breaks fold into spaces and every ASCII punctuation mark is backslash-escaped (CommonMark lets a backslash
+    escape any of them; ``$`` is left to `Markdown`, which escapes every dollar sign when shown), so no heading,
+    list, table, code span or fence, emphasis, HTML tag or entity, or link can form from it; the result sits in a
+    span MathJax skips. With ``links``, Markdown links to ``http://`` or ``https://`` addresses are kept as links
+    (their text escaped); any other link stays text. Put the result in a `Markdown`.
+
+    Examples
+    --------
+    >>> print(md_text("[click](javascript:alert(1)) <b>"))
+    <span class="tex2jax_ignore mathjax_ignore">\[click\]\(javascript\:alert\(1\)\) \<b\></span>
+    >>> print(md_text("see [the *trace*](https://example.org/a_b)", links=True))
+    <span class="tex2jax_ignore mathjax_ignore">see [the \*trace\*](<https://example.org/a_b>)</span>
+    """
+    flat = " ".join(str(text).split())
+    parts, at = [], 0
+    for m in _LINK.finditer(flat) if links else ():
+        parts += [_md_escape(flat[at:m.start()]), f"[{_md_escape(m[1])}](<{m[2]}>)"]
+        at = m.end()
+    parts.append(_md_escape(flat[at:]))
+    return _NO_MATH.format("".join(parts))
+
+
 def provenance() -> str:
     """Kit version and commit, and the versions of the packages that compute the numbers (no paths, no times)."""
     import subprocess
@@ -118,12 +153,18 @@ def provenance() -> str:
 
 
 def scenario_header(scenario) -> Markdown:
-    """Title, description and provenance of the scenario (file, content hash, price catalog)."""
+    """Title, description and provenance of the scenario (file, content hash, price catalog).
+
+    The title and description are the scenario file's text, shown as text (`md_text`; the description may link
+    to http(s) pages); the provenance paragraphs follow them whatever they hold.
+    """
     path = scenario.file
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path and path.is_file() else "n/a"
+    name = md_text(f"params/{path.name}" if path else scenario.path)
     return Markdown(
-        f"## {_esc(scenario.title)}\n\n{_esc(scenario.description)}\n\n"
-        f"Scenario file `params/{_esc(path.name)}` (sha256 {digest}), merged over `params/_defaults.yaml`; "
+        f"## {md_text(scenario.title)}\n\n"
+        + (f"{md_text(scenario.description, links=True)}\n\n" if scenario.description.strip() else "")
+        + f"Scenario file <code>{name}</code> (sha256 {digest}), merged over `params/_defaults.yaml`; "
         f"API prices from genai-prices {price_catalog_version()} as of {scenario['prices.price_date']} "
         "(prices drift: check them before deciding).\n\n"
         f"<small>Computed with {provenance()}.</small>"

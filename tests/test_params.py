@@ -1,11 +1,20 @@
 """Bad input gets a clear error: file, key path, value and what is allowed."""
 
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
+import threading
+import tracemalloc
+from datetime import date
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 from econ import PARAMS_DIR, ScenarioError, load_scenario, scenario_files
+from econ._params import MAX_DEPTH
 
 
 def error_of(path):
@@ -57,7 +66,7 @@ def test_typo_section_suggests_the_closest(write_scenario):
          "selfhost.rent_usd_per_gpu_hour", "-2", "[0, inf)"),
         ("selfhost:\n  max_utilization: {value: 1.5, source: x}\n", "selfhost.max_utilization", "1.5", "(0, 1]"),
         ("selfhost:\n  max_utilization: {value: 0, source: x}\n", "selfhost.max_utilization", "0", "(0, 1]"),
-        ("workload:\n  requests_per_day: {value: 'lots', source: x}\n", "workload.requests_per_day", "'lots'", "(0, inf)"),
+        ("workload:\n  requests_per_day: {value: 'lots', source: x}\n", "workload.requests_per_day", "'lots'", "[0.033, 1e12]"),
         ("selfhost:\n  redundancy_replicas: {value: 1.5, source: x}\n", "selfhost.redundancy_replicas", "1.5", "whole number"),
         ("selfhost:\n  gpu_cost_mode: {value: lease, source: x}\n", "selfhost.gpu_cost_mode", "'lease'", "'rent', 'buy'"),
         ("api:\n  permitted: {value: 'no', source: x}\n", "api.permitted", "'no'", "true or false"),
@@ -161,3 +170,310 @@ def test_peak_to_mean_measured_on_the_scenarios_trace_unless_stated(write_scenar
     assert load_scenario(stated)["workload.peak_to_mean"] == 3.0
     assert load_scenario(write_scenario("workload:\n  requests_per_day: {value: 5, source: y}\n", "s.yaml"))[
         "workload.peak_to_mean"] == 1.9  # synthetic profile: the default, built from it
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Issue 17, scenario files: every hostile or broken file ends in a ScenarioError naming the file, the key, the value
+# and what is allowed; never another exception.
+
+
+def write_bytes(tmp_path, data: bytes, name="scenario.yaml"):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize("data, expected", [
+    (bytes(range(256)) * 4, "binary file"),
+    ("scenario:\n  title: Café für Müller\n".encode("latin-1"), "line 2, column 13: byte 0xe9 is not UTF-8"),
+    ("scenario:\n  title: \u201cquoted\u201d\n".encode("cp1252"), "line 2, column 10: byte 0x93 is not UTF-8"),
+])
+def test_undecodable_files_name_the_file_and_the_encoding_problem(tmp_path, data, expected):
+    msg = error_of(write_bytes(tmp_path, data))
+    assert msg.startswith(str(tmp_path / "scenario.yaml")) and expected in msg and "expected" in msg
+
+
+def test_a_folder_a_fifo_and_a_device_say_what_they_are(tmp_path):
+    assert "is a folder, not a file" in error_of(tmp_path)
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    done = []
+    reader = threading.Thread(target=lambda: done.append(error_of(fifo)), daemon=True)
+    reader.start()
+    reader.join(10)  # reading a FIFO would block for ever: it must be refused before it is opened
+    assert done and "is a named pipe (FIFO), not a file" in done[0]
+    assert "is a character device, not a file" in error_of("/dev/null")
+    assert "not found" in error_of(tmp_path / "missing.yaml")
+
+
+def test_an_unreadable_file_says_permission_denied():
+    folder = Path(tempfile.mkdtemp())
+    try:
+        folder.chmod(0o755)
+        path = folder / "locked.yaml"
+        path.write_text("workload: {}\n")
+        path.chmod(0)
+        # as root every file is readable: check as the unprivileged user, as a user would meet it
+        cmd = [sys.executable, "-m", "econ", "validate", str(path)]
+        if os.geteuid() == 0:
+            if not shutil.which("setpriv"):
+                pytest.skip("running as root without setpriv to drop privileges")
+            cmd = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", *cmd]
+        run = subprocess.run(cmd, capture_output=True, text=True, cwd=PARAMS_DIR.parent)
+        assert run.returncode == 1 and "Traceback" not in run.stderr
+        assert f"{path}: cannot be read: permission denied" in run.stderr and "chmod u+r" in run.stderr
+    finally:
+        shutil.rmtree(folder)
+
+
+@pytest.mark.parametrize("text", ["", "# only a comment\n", "---\n"])
+def test_an_empty_file_is_refused_plainly(write_scenario, text):
+    msg = error_of(write_scenario(text))
+    assert "is empty" in msg and "NoneType" not in msg and "expected a mapping of sections" in msg
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("- workload\n", "['workload'] is not allowed at the top level; expected a mapping of sections"),
+    ("workload: 5000\n", "'workload': 5000 is not allowed; expected a mapping of assumptions (a section must be a mapping)"),
+    ("workload:\n  requests_per_day: {valeu: 5, source: t}\n",
+     "'workload.requests_per_day' has no value ('valeu' looks like a misspelt 'value')"),
+    ("workload:\n  requests_per_day: {low: 1000, high: 5000, source: t}\n",
+     "'workload.requests_per_day' has no value (a range goes under dist"),
+    ("workload:\n  requests_per_day: {value: 5000, sorce: t}\n", "unknown field 'sorce' ('sorce' looks like a misspelt 'source')"),
+    ("workload:\n  requests_per_day: {value: 5000, source: t, dist: {kind: triangualr, low: 1000, high: 9000, source: t}}\n",
+     "kind 'triangualr' is not allowed; expected one of uniform, triangular, lognormal, normal. Did you mean 'triangular'?"),
+    ("workload:\n  requests_per_day: {value: 5000, source: t, dist: {knd: uniform, low: 1000, high: 9000, source: t}}\n",
+     "unknown field(s) ['knd'] is not allowed; expected kind, low, [mode,] high and source"),
+    ("workload:\n  requests_per_day: {value: 5000, source: t, dist: {low: 1000, high: 9000, source: t}}\n",
+     "no kind is not allowed; expected one of uniform, triangular, lognormal, normal"),
+])
+def test_messages_name_the_right_thing(write_scenario, text, expected):
+    path = write_scenario(text)
+    msg = error_of(path)
+    assert msg.startswith(f"{path}: ") and expected in msg, msg
+    assert "unknown key" not in msg and "NoneType" not in msg and "kind None" not in msg
+
+
+def test_deep_nesting_is_refused_before_the_parser_recurses(write_scenario):
+    for deep in ("workload: " + "{a: " * 3000 + "1" + "}" * 3000 + "\n", "workload: " + "[" * 3000 + "]" * 3000 + "\n",
+                 "a:\n" + "".join(" " * i + f"k:\n" for i in range(1, 1000)) + " " * 1000 + "x: 1\n"):
+        msg = error_of(write_scenario(deep))
+        assert f"nesting deeper than {MAX_DEPTH} levels is not allowed" in msg and "line " in msg
+
+
+@pytest.mark.parametrize("digits", [400, 5000])
+def test_a_huge_integer_is_refused_not_overflowed(write_scenario, digits):
+    msg = error_of(write_scenario(f"workload:\n  requests_per_day: {{value: {'9' * digits}, source: x}}\n"))
+    assert "workload.requests_per_day" in msg or "line 2" in msg
+    assert f"{digits:,} digits" in msg or f"about {digits:,} digits" in msg
+    assert "expected" in msg
+
+
+def test_anchors_and_aliases_are_refused_before_any_expansion(write_scenario):
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{c}: &{c} [{', '.join(['*' + p] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
+    bomb += "workload:\n  requests_per_day: {value: 5, source: *i}\n"
+    tracemalloc.start()
+    msg = error_of(write_scenario(bomb))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert "line 1, column 4: an anchor (&a) is not allowed" in msg and peak < 20e6
+    msg = error_of(write_scenario("workload:\n  requests_per_day: {value: 5, source: *x}\n", "alias.yaml"))
+    assert "alias.yaml" in msg and "an alias (*x) is not allowed" in msg
+    msg = error_of(write_scenario("workload:\n  <<: {requests_per_day: {value: 5, source: x}}\n", "merge.yaml"))
+    assert "a merge key (<<) is not allowed" in msg
+
+
+@pytest.mark.parametrize("text, where", [
+    ("workload:\n  requests_per_day: {value: 5, source: a}\nworkload:\n  peak_to_mean: {value: 2, source: b}\n",
+     "line 3, column 1: duplicate key 'workload' (first on line 1)"),
+    ("workload:\n  requests_per_day: {value: 5, source: a}\n  requests_per_day: {value: 9, source: b}\n",
+     "line 3, column 3: duplicate key 'requests_per_day' (first on line 2)"),
+    ("workload:\n  requests_per_day:\n    value: 5\n    value: 9\n    source: a\n", "line 4, column 5: duplicate key 'value'"),
+])
+def test_duplicate_keys_are_refused_with_their_line(write_scenario, text, where):
+    msg = error_of(write_scenario(text))
+    assert where in msg and "expected each key once" in msg
+
+
+@pytest.mark.parametrize("key, value, allowed", [
+    ("workload.requests_per_day", "1e308", "[0.033, 1e12]"),
+    ("workload.requests_per_day", "1e15", "[0.033, 1e12]"),
+    ("workload.requests_per_day", "1e-300", "[0.033, 1e12]"),
+    ("workload.requests_per_day", ".nan", "a finite number [requests/day] in [0.033, 1e12]"),
+    ("workload.peak_to_mean", "1e308", "[1, 24)"),
+    ("workload.peak_to_mean", "24", "[1, 24)"),
+    ("selfhost.redundancy_replicas", "1e308", "a whole number [replicas] in [0, 1e15]"),
+    ("selfhost.max_utilization", "1e-300", "[1e-15, 1]"),
+    ("traffic.step_minutes", "1e-6", "[1, 1440]"),
+    ("workload.input_tokens_per_request", "1e308", "[1, 1e7]"),
+    ("engineering.loaded_usd_per_hour", ".inf", "a finite number [USD/hour] in [0, inf)"),
+    ("selfhost.amortization_years", "1e-300", "[1e-15, 1e15] (numbers in scenario files lie between"),
+])
+def test_numbers_beyond_what_the_model_computes_are_refused(write_scenario, key, value, allowed):
+    section, name = key.split(".")
+    checked = ", checked: '2026'" if "usd" in name else ""
+    path = write_scenario(f"{section}:\n  {name}: {{value: {value}, source: x{checked}}}\n")
+    msg = error_of(path)
+    assert msg.startswith(f"{path}: '{key}': ") and "expected a " in msg and allowed in msg, msg
+
+
+def test_a_real_enterprise_volume_is_accepted_and_computes(write_scenario):
+    from econ import best_path, compare, timeline_from_scenario
+
+    sc = load_scenario(write_scenario("workload:\n  requests_per_day: {value: 1e9, source: x}\n"))
+    table = compare(sc)
+    assert np.isfinite(table[["monthly_usd", "usd_per_mtok", "gpus"]].to_numpy(float)[2]).all()
+    tl = timeline_from_scenario(sc)
+    assert tl.gpus.max() > 1e4 and np.isfinite(best_path(tl).pv_usd)  # notebook 07 at 10,000+ GPUs
+
+
+def test_a_request_must_fit_the_models_context_window(write_scenario):
+    path = write_scenario("workload:\n  input_tokens_per_request: {value: 200000, source: x}\n")
+    msg = error_of(path)
+    assert msg.startswith(f"{path} and params/_defaults.yaml: 'workload.input_tokens_per_request': 200000, "
+                          "'workload.output_tokens_per_request': 250 are not allowed")
+    assert "context window of selfhost.model Llama 3.3 70B Instruct: 131,072 tokens" in msg and "does not fit" not in msg
+    msg = error_of(write_scenario("selfhost:\n  model: {value: llama-3.1-8b, source: x}\n"
+                                  "finetune:\n  long_prompt_tokens: {value: 300000, source: x}\n"))
+    assert "'finetune.long_prompt_tokens': 300000" in msg and "context window" in msg
+
+
+def test_all_options_forbidden_is_refused(write_scenario):
+    off = "  permitted: {value: false, source: x}\n"
+    msg = error_of(write_scenario(f"api:\n{off}managed:\n{off}selfhost:\n{off}"))
+    assert "'api.permitted': False, 'managed.permitted': False, 'selfhost.permitted': False" in msg
+    assert "expected at least one option permitted" in msg
+    msg = error_of(write_scenario(f"api:\n{off}selfhost:\n{off}", "managed_only.yaml"))
+    assert "managed_only.yaml" in msg and "'api.permitted': False, 'selfhost.permitted': False" in msg
+    assert "notebook 04" in msg
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("finetune:\n  short_prompt_tokens: {value: 6000, source: x}\n", "the short (fine-tuned) prompt to be at most the long one"),
+    ("routing:\n  premium_quality_hard: {value: 0.3, source: x}\n", "premium_quality_easy >= open_quality_easy"),
+    ("selfhost:\n  replica_output_tokens_per_s: {value: 1e-14, source: x}\n  throughput_input_tokens: {value: 1000, source: x}\n"
+     "  throughput_output_tokens: {value: 250, source: x}\n", "a self-hosted fleet of at most 2^53"),
+    ("horizon:\n  months: {value: 120, source: x}\n  growth_per_month: {value: 1, source: x}\n",
+     "growth that keeps the volume within workload.requests_per_day's bound"),
+    ("traffic:\n  step_minutes: {value: 1440, source: x}\n  days: {value: 1, source: x}\n",
+     "a peak-to-mean the synthetic profile can reach"),
+])
+def test_rules_across_assumptions(write_scenario, text, expected):
+    msg = error_of(write_scenario(text))
+    assert "scenario.yaml" in msg and expected in msg, msg
+
+
+def test_a_fleet_that_cannot_serve_blames_the_scenario_that_set_it(write_scenario):
+    path = write_scenario("selfhost:\n  tensor_parallel: {value: 1, source: x}\n")  # 70B FP8 needs two H100s
+    msg = error_of(path)
+    assert msg.startswith(f"{path}: 'selfhost.model'") and "tensor_parallel=1" in msg and "cannot be served" in msg
+
+
+def test_the_fleet_must_serve_the_finetuning_prompts_too(write_scenario):
+    path = write_scenario("workload:\n  output_tokens_per_request: {value: 1, source: x}\n")  # found by the fuzzer
+    msg = error_of(path)  # was a ValueError from the fleet in notebook 04, at the 5,000-token long prompt
+    assert msg.startswith(f"{path} and params/_defaults.yaml: 'finetune.long_prompt_tokens': 5000, "
+                          "'workload.output_tokens_per_request': 1")
+    assert "expected a prompt the self-hosted fleet can serve within the latency targets" in msg
+
+
+def test_half_a_measured_shape_blames_the_file_that_gave_it(write_scenario):
+    path = write_scenario("selfhost:\n  throughput_input_tokens: {value: 1000, source: x}\n")
+    assert error_of(path).startswith(f"{path}: 'selfhost.throughput_input_tokens': state both")
+
+
+def test_a_trace_too_short_for_an_hourly_peak_needs_a_stated_peak_to_mean(write_scenario):
+    path = write_scenario("traffic:\n  profile: {value: azure-code, source: x}\n")
+    msg = error_of(path)  # was a ValueError from the trace: no complete hour in a one-hour trace
+    assert msg.startswith(f"{path} and params/_defaults.yaml: 'traffic.profile': 'azure-code', 'workload.peak_to_mean'")
+    assert "expected workload.peak_to_mean stated in the scenario" in msg and "4.18 times the mean" in msg
+    stated = write_scenario("traffic:\n  profile: {value: azure-code, source: x}\n"
+                            "workload:\n  peak_to_mean: {value: 4.18, source: x}\n", "stated.yaml")
+    assert load_scenario(stated)["workload.peak_to_mean"] == 4.18
+
+
+@pytest.mark.parametrize("day", ["1990-01-01", "2099-01-01", "2026-02-30", "whenever"])
+def test_price_date_within_the_catalogs_dates(write_scenario, day):
+    from econ._prices import price_history_start
+
+    msg = error_of(write_scenario(f"prices:\n  price_date: {{value: '{day}', source: x}}\n"))
+    assert f"'prices.price_date': '{day}'" in msg
+    expected = f"a date from {price_history_start()}" if day[0] in "12" and day != "2026-02-30" else "YYYY-MM-DD"
+    assert expected in msg, msg
+
+
+@pytest.mark.parametrize("checked, ok", [("2026", True), ("2026-05", True), ("2026-05-01", True), (2024, True),
+                                         ("whenever", False), ("2099", False), (f"{date.today().year + 1}-01", False),
+                                         ("2026-13", False), ("2026-02-30", False), ("26", False), ("1850", False)])
+def test_checked_is_a_real_past_date(write_scenario, checked, ok):
+    text = f"selfhost:\n  rent_usd_per_gpu_hour: {{value: 2.5, source: x, checked: {checked!r}}}\n"
+    if ok:
+        assert load_scenario(write_scenario(text)).assumptions["selfhost.rent_usd_per_gpu_hour"].checked == str(checked)
+    else:
+        msg = error_of(write_scenario(text))
+        assert "'selfhost.rent_usd_per_gpu_hour.checked'" in msg and "YYYY, YYYY-MM or YYYY-MM-DD" in msg
+
+
+@pytest.mark.parametrize("title, expected", [
+    ("[a, b]", "['a', 'b'] is not allowed; expected a title: one line of text"),
+    ("'" + "x" * 100_000 + "'", "(100,002 characters) is not allowed; expected a title: one line of text of at most 120"),
+    ('"two\\nlines"', "without a line break"),
+    ('"bell\\a"', "without the control character U+0007"),
+    ('"\\u202eevil"', "without the control character U+202E"),
+    ("2026", "2026 is not allowed; expected a title"),
+])
+def test_title_is_one_bounded_line_of_text(write_scenario, title, expected):
+    msg = error_of(write_scenario(f"scenario:\n  title: {title}\n"))
+    assert "'scenario.title'" in msg and expected in msg, msg
+
+
+def test_source_must_be_text(write_scenario):
+    msg = error_of(write_scenario("workload:\n  requests_per_day: {value: 5000, source: [a, b]}\n"))
+    assert "'workload.requests_per_day.source': ['a', 'b'] is not allowed; expected a source" in msg
+
+
+@pytest.mark.parametrize("model", ["claude-sonnet-4-5<img src=x>", "claude-sonnet-4-5-20250929", "Claude-Sonnet-4-5"])
+def test_model_is_the_catalogs_exact_id_with_the_nearest_suggested(write_scenario, model):
+    msg = error_of(write_scenario(f"api:\n  model: {{value: '{model}', source: x}}\n"))
+    assert "'api.model'" in msg and "exactly (did you mean 'claude-sonnet-4-5'" in msg, msg
+
+
+def test_unknown_provider_blames_the_scenario_not_the_defaults(write_scenario):
+    path = write_scenario("api:\n  provider: {value: anthropc, source: x}\n")
+    msg = error_of(path)
+    assert msg.startswith(f"{path}: 'api.provider': 'anthropc' is not allowed; expected a provider id")
+    assert "params/_defaults.yaml" not in msg and "did you mean 'anthropic'" in msg
+    msg = error_of(write_scenario("api:\n  provider: {value: openai, source: x}\n"))  # the default model is not OpenAI's
+    assert "'api.provider': 'openai', 'api.model': 'claude-sonnet-4-5' are not allowed" in msg
+
+
+def test_latency_target_missed_names_the_scenario_and_the_target(write_scenario):
+    path = write_scenario("selfhost:\n  ttft_slo_s: {value: 1e-9, source: x}\n")
+    msg = error_of(path)
+    assert msg.startswith(f"{path}: ") and "'selfhost.ttft_slo_s' = 1e-09 s" in msg and "Loosen a target" in msg
+
+
+@pytest.mark.parametrize("data", [b"\x00\x01binary", b"workload: [\n", "t\u00e9".encode("latin-1"), b"a: &x 1\nb: *x\n"])
+def test_cli_validate_prints_the_refusal_without_a_traceback(tmp_path, capsys, data):
+    from econ.__main__ import main
+
+    path = write_bytes(tmp_path, data)
+    assert main(["validate", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {path}:") and "expected" in err and "Traceback" not in err
+
+
+def test_a_scenario_written_from_a_log_names_the_catalogs_exact_id(tmp_path):
+    """A log names models as the API took them (dated ids); the scenario written from it names the catalog's id."""
+    import json
+
+    from econ import scenario_from_log
+
+    log = tmp_path / "log.jsonl"
+    log.write_text("\n".join(json.dumps({"timestamp": f"2026-11-0{1 + i % 5}T{i % 24:02d}:{i % 60:02d}:00Z",
+                                         "provider": "anthropic", "model": "claude-sonnet-4-5-20250929",
+                                         "input_tokens": 1000 + i, "output_tokens": 200}) for i in range(600)))
+    sc = load_scenario(scenario_from_log(log, out=tmp_path / "sc" / "measured.yaml"))
+    assert (sc["api.provider"], sc["api.model"]) == ("anthropic", "claude-sonnet-4-5")
+    assert "the log names it 'claude-sonnet-4-5-20250929'" in sc.assumptions["api.model"].source

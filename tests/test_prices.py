@@ -110,7 +110,7 @@ def test_batch_before_the_catalogs_verification_date_is_half_price():
 
 
 def test_scenario_assumptions_say_which_values_came_from_the_corrections(write_scenario):
-    sc = load_scenario(write_scenario("api:\n  model: {value: claude-sonnet-4, source: test}\n"))
+    sc = load_scenario(write_scenario("api:\n  model: {value: claude-sonnet-4-0, source: test}\n"))  # the exact id
     for key in ("api.batch_price_factor", "api.long_context_above_tokens", "api.long_context_output_factor"):
         assert "econ/data/price_corrections.yaml" in sc.assumptions[key].source, key
     assert "price_corrections" not in sc.assumptions["api.input_usd_per_mtok"].source

@@ -127,7 +127,9 @@ def test_text_from_parameter_files_is_escaped(tmp_path):
     path = tmp_path / "evil.yaml"
     path.write_text('scenario:\n  title: "<script>alert(1)</script> & co"\n  description: "<b>bold</b>"\n')
     sc = load_scenario(path)
-    header = scenario_header(sc)
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    header = markdown2html_mistune(scenario_header(sc)._repr_markdown_())  # as the page shows it
     assert "<script>" not in header and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in header
     assert "&lt;b&gt;bold&lt;/b&gt;" in header
     assert "<script>alert" not in index_html([quick_decide(sc)], [])

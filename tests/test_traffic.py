@@ -454,3 +454,17 @@ def test_charts_are_offline_with_lowercase_titles():
             assert words == words.lower()
     # 2,016 steps x 4 series are drawn as means over 20 minutes (at most 1,200 points per series)
     assert "20-minute" in charts[1].to_dict()["title"]
+
+
+@given(st.lists(st.floats(0, 50), min_size=1, max_size=60), st.floats(0.5, 5), st.sampled_from([0.0, 0.3, 0.5, 1.0, 1.3]))
+def test_committed_replicas_found_by_bisection_as_by_counting_every_level(billed, on_demand, ratio):
+    """The bisection over replica levels (memory of one profile) picks the level the direct count over every level
+    picks (memory of one row per replica: terabytes for a large fleet over a long profile)."""
+    from econ._traffic import _committed_replicas
+
+    b = np.array(billed)
+    top = int(np.ceil(b.max(initial=0.0) - 1e-9))
+    levels = np.arange(1, top + 1)
+    in_use = np.clip(b[None, :] - (levels[:, None] - 1), 0.0, 1.0).mean(axis=1)
+    direct = int(levels[in_use >= ratio - 1e-12].max(initial=0))
+    assert _committed_replicas("fixed", b, on_demand, ratio * on_demand) == direct
