@@ -13,6 +13,7 @@ import numpy as np
 from scipy.optimize import brentq
 
 from ._costs import OPTIONS, option_costs
+from ._views import tokens as _tokens
 
 __all__ = ["Breakeven", "breakeven_tokens_per_day", "cheaper_intervals", "cost_vs_volume"]
 
@@ -134,28 +135,21 @@ def cost_vs_volume(scenario, tokens_per_day) -> dict[str, np.ndarray]:
     return {k: c["monthly_usd"] for k, c in costs.items()}
 
 
-def _fmt(tokens: float) -> str:
-    for div, word in ((1e9, "billion"), (1e6, "million"), (1e3, "thousand")):
-        if tokens >= div:
-            return f"{tokens / div:,.3g} {word}"
-    return f"{tokens:,.0f}"
-
-
 def intervals_sentence(intervals: list[dict], a: str, b: str) -> str:
     """Every interval in words: "the closed API is cheaper up to 74.1 million tokens/day, self-hosted above"."""
     name = {**OPTIONS, "equal": "both cost the same"}
     if len(intervals) == 1:
         w = intervals[0]["cheaper"]
-        return (f"{name[w]} is cheaper over the whole range {_fmt(intervals[0]['from_tokens_per_day'])} to "
-                f"{_fmt(intervals[0]['to_tokens_per_day'])} tokens/day")
+        return (f"{name[w]} is cheaper over the whole range {_tokens(intervals[0]['from_tokens_per_day'])} to "
+                f"{_tokens(intervals[0]['to_tokens_per_day'])} tokens/day")
     parts = []
     for i, iv in enumerate(intervals):
         if i == 0:
-            parts.append(f"{name[iv['cheaper']]} is cheaper up to {_fmt(iv['to_tokens_per_day'])} tokens/day")
+            parts.append(f"{name[iv['cheaper']]} is cheaper up to {_tokens(iv['to_tokens_per_day'])} tokens/day")
         elif i == len(intervals) - 1:
-            parts.append(f"{name[iv['cheaper']]} above {_fmt(iv['from_tokens_per_day'])}")
+            parts.append(f"{name[iv['cheaper']]} above {_tokens(iv['from_tokens_per_day'])}")
         else:
-            parts.append(f"{name[iv['cheaper']]} from {_fmt(iv['from_tokens_per_day'])} to {_fmt(iv['to_tokens_per_day'])}")
+            parts.append(f"{name[iv['cheaper']]} from {_tokens(iv['from_tokens_per_day'])} to {_tokens(iv['to_tokens_per_day'])}")
     text = ", ".join(parts)
     if len(intervals) > 2:
         text += " (the self-hosted fleet grows in steps, so the cheaper option changes more than once)"

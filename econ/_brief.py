@@ -10,7 +10,7 @@ import pandas as pd
 
 from ._cashflow import cash_flow_table, payback_month, plan_cash_flows
 from ._style import USD_AXIS, color_scale, finish
-from ._views import HTML, Markdown, _esc, assumptions_table, fact, html_table, pct, tokens, usd
+from ._views import HTML, Markdown, assumptions_table, fact, html_table, md_text, pct, tokens, usd
 
 __all__ = ["decision_brief", "plans_view", "cash_flow_chart", "cash_flow_view", "rests_on", "assumptions_appendix"]
 
@@ -140,7 +140,7 @@ def rests_on(scenario, d) -> Markdown:
     """The assumptions the decision rests on, in words, each with its source."""
     sc = scenario
     v = sc.values
-    src = lambda k: f" <small>({_esc(_short(_a(sc, k).source))})</small>"  # noqa: E731
+    src = lambda k: f" <small>({md_text(_short(_a(sc, k).source))})</small>"  # noqa: E731
     w = d.workload
     f = d.fleet
     items = [
@@ -159,15 +159,15 @@ def rests_on(scenario, d) -> Markdown:
                      "the closed model's gain" + src("routing.recovered_fraction") + ".")
     for s in ("api", "managed"):
         if v[f"{s}.permitted"] or d.recommended == s:
-            items.append(f"**{'Closed API' if s == 'api' else 'Managed open endpoint'}:** {_esc(v[f'{s}.model'])} at "
+            items.append(f"**{'Closed API' if s == 'api' else 'Managed open endpoint'}:** {md_text(v[f'{s}.model'])} at "
                          f"{usd(v[f'{s}.input_usd_per_mtok'])} per million input and {usd(v[f'{s}.output_usd_per_mtok'])} "
                          f"per million output tokens" + src(f"{s}.input_usd_per_mtok") + ".")
     if v["selfhost.permitted"]:
-        items.append(f"**Self-hosted:** {_esc(v['selfhost.model'])} at {str(v['selfhost.precision']).upper()} on "
+        items.append(f"**Self-hosted:** {md_text(v['selfhost.model'])} at {str(v['selfhost.precision']).upper()} on "
                      f"{f.gpus:,} × {f.gpu_name} ({f.serving_replicas} serving + {f.spare_replicas} spare replicas of "
                      f"{f.tensor_parallel} GPU{'s' if f.tensor_parallel > 1 else ''}), {f.price_basis}, "
                      f"{usd(f.usd_per_gpu_hour)} per GPU-hour; each replica serves {f.replica_output_tokens_per_s:,.0f} "
-                     f"output tokens/s within the latency targets ({_esc(f.throughput_note)}).")
+                     f"output tokens/s within the latency targets ({md_text(f.throughput_note)}).")
         items.append(f"**People:** {v['selfhost.engineering_hours_per_month']:,.0f} engineer-hours a month to run the "
                      "self-hosted deployment" + src("selfhost.engineering_hours_per_month")
                      + f", at {usd(v['engineering.loaded_usd_per_hour'])} an hour fully loaded"

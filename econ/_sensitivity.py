@@ -1076,7 +1076,10 @@ def sensitivity_summary(scenario, tornado_frame: pd.DataFrame, mc_frame: pd.Data
     against = mc_frame.attrs.get("against", "api")
     other = OPTIONS[against]
     if tornado_frame.empty:
-        return Markdown(f"No assumption of `{scenario.path}` carries a distribution (`dist`), so there is nothing to vary.")
+        from ._views import md_text
+
+        return Markdown(f"No assumption of {md_text(scenario.path)} carries a distribution (`dist`), so there is "
+                        "nothing to vary.")
     parts = []
     if against != "api":
         parts.append(f"The closed API is not permitted here, so savings are measured against the {other}.")

@@ -66,8 +66,8 @@ def usd(x: float) -> str:
 
 
 def tokens(x: float) -> str:
-    """A token count in words: ``7.5 million``."""
-    for div, word in ((1e9, "billion"), (1e6, "million"), (1e3, "thousand")):
+    """A token count in words: ``7.5 million``, ``1.25 trillion``."""
+    for div, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"), (1e3, "thousand")):
         if abs(x) >= div:
             return f"{x / div:,.3g} {word}"
     return f"{x:,.0f}"

@@ -139,3 +139,16 @@ def test_a_hostile_title_runs_no_script_in_a_browser(hostile, tmp_path):
     assert 'data-alerted="7"' in open_in_chromium(control, tmp_path / "c")
     root = open_in_chromium(page, tmp_path / "p")
     assert "data-alerted" not in root and 'data-links="https://example.org/x"' in root, root
+
+
+def test_the_decision_page_shows_hostile_sources_and_model_ids_as_text(write_scenario):
+    """A source is scenario text too: the decision page's "what it rests on" renders it as text, never as a link."""
+    from econ import decide, rests_on
+
+    src = "'" + HOSTILE_TITLE.replace("'", "''") + "'"  # a single-quoted YAML scalar takes the text as it is
+    sc = load_scenario(write_scenario(
+        f"workload:\n  requests_per_day: {{value: 60000, source: {src}}}\n"
+        f"engineering:\n  loaded_usd_per_hour: {{value: 75, checked: '2026', source: {src}}}\n"))
+    page = shown(rests_on(sc, decide(sc, draws=200)))
+    assert not page.hrefs and "script" not in page.tags and "img" not in page.tags
+    assert "[click](javascript:alert(1))" in "".join(page.text)
