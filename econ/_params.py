@@ -983,13 +983,13 @@ def _fleet_facts(shown: str, origin: str, a: dict[str, Assumption]) -> dict[str,
     gpu, mode = a["selfhost.gpu"].value, a["selfhost.gpu_cost_mode"].value
     stated = a["selfhost.replica_output_tokens_per_s"].value
     if stated is not None and a["selfhost.throughput_input_tokens"].value is None:
-        raise ScenarioError(f"{where('selfhost.replica_output_tokens_per_s')} = {stated!r} needs the request shape it was "
-                            "measured at: state selfhost.throughput_input_tokens and selfhost.throughput_output_tokens "
+        raise ScenarioError(f"{where('selfhost.replica_output_tokens_per_s')} = {stated!r} is not allowed without the request "
+                            "shape it was measured at: state selfhost.throughput_input_tokens and selfhost.throughput_output_tokens "
                             "(tokens per request), so that the capacity model can rescale it to this scenario's shape")
     if (a["selfhost.throughput_input_tokens"].value is None) != (a["selfhost.throughput_output_tokens"].value is None):
         given = next(k for k in ("selfhost.throughput_input_tokens", "selfhost.throughput_output_tokens") if a[k].value is not None)
-        raise ScenarioError(f"{where(given)}: state both selfhost.throughput_input_tokens and "
-                            "selfhost.throughput_output_tokens, or neither")
+        raise ScenarioError(f"{where(given)} = {a[given].value!r} is not allowed alone: state both "
+                            "selfhost.throughput_input_tokens and selfhost.throughput_output_tokens, or neither")
     key = "selfhost.rent_usd_per_gpu_hour" if mode == "rent" else "selfhost.purchase_usd_per_gpu"
     out: dict[str, Assumption] = {}
     if gpu == "auto":
@@ -997,8 +997,9 @@ def _fleet_facts(shown: str, origin: str, a: dict[str, Assumption]) -> dict[str,
             raise ScenarioError(f"{where(key)} = {a[key].value!r} is not allowed with selfhost.gpu: auto; a stated price "
                                 "belongs to one GPU: name it in selfhost.gpu, or leave the price null (catalog prices)")
         if stated is not None:
-            raise ScenarioError(f"{where('selfhost.replica_output_tokens_per_s')}: a stated throughput belongs to one GPU; "
-                                "name it in selfhost.gpu instead of 'auto'")
+            raise ScenarioError(f"{where('selfhost.replica_output_tokens_per_s')} = {stated!r} is not allowed with "
+                                "selfhost.gpu: auto; a stated throughput belongs to one GPU: name it in selfhost.gpu, "
+                                "or leave the throughput null (the capacity model)")
     elif a[key].value is None:
         spec = gpu_spec(gpu)
         field = key.split(".")[1]

@@ -229,7 +229,12 @@ def _file_kind(path: str, name: str) -> str:
 
 
 def _check_text_file(path: Path, shown: str, kind: str) -> None:
-    """Refuse an empty file, and a binary one named as text (DuckDB's sniffer error would name neither)."""
+    """Refuse what is not a regular file (a directory, FIFO, device or socket), an empty file, and a binary one
+    named as text (DuckDB's sniffer error would name none of them)."""
+    if path.is_dir():
+        raise UsageLogError(shown, "is a directory", allowed=f"a {kind.upper()} file")
+    if not path.is_file():  # a FIFO or a device would block or read forever
+        raise UsageLogError(shown, "is not a regular file (a FIFO, device or socket)", allowed=f"a {kind.upper()} file")
     if path.stat().st_size == 0:
         raise UsageLogError(shown, "the file is empty", allowed="a header and at least one data row")
     if kind == "parquet" or path.suffix.lower() in (".gz", ".zst", ".zstd"):
@@ -263,8 +268,6 @@ def _open_source(path, shown: str | None = None) -> _Source:
         return _Source(shown, kind, path=str(p))
     if not p.exists():
         raise UsageLogError(shown, "no such file")
-    if p.is_dir():
-        raise UsageLogError(shown, "is a directory", allowed="a log file")
     kind = _file_kind(str(p), p.name)
     _check_text_file(p, shown, kind)
     return _Source(shown, kind, path=str(p))
@@ -1917,7 +1920,7 @@ def read_profile_csv(path) -> pd.DataFrame:
     """
     shown = _shown(path)
     p = Path(path)
-    if not p.is_file():
+    if not p.exists():
         raise UsageLogError(shown, "no such file", allowed="a profile CSV written by scenario-from-log")
     _check_text_file(p, shown, "csv")
     try:

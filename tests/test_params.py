@@ -137,9 +137,14 @@ def test_throughput_derived_by_the_capacity_model_unless_stated(write_scenario):
     for g, tp, goodput in zip(cand.gpu, cand.tensor_parallel, cand.goodput_output_tokens_per_s):
         c = serving_capacity("llama-3.1-70b", g, 1000, 250, "fp8", int(tp), 2.0, 0.05)
         assert goodput == pytest.approx(c.output_tokens_per_s)
-    with pytest.raises(ScenarioError, match="needs the request shape it was measured at"):
-        load_scenario(write_scenario(
-            "selfhost:\n  replica_output_tokens_per_s: {value: 1234, source: our load test}\n", "bare.yaml"))
+    msg = error_of(write_scenario(
+        "selfhost:\n  replica_output_tokens_per_s: {value: 1234, source: our load test}\n", "bare.yaml"))
+    assert "bare.yaml" in msg and "'selfhost.replica_output_tokens_per_s' = 1234 is not allowed without" in msg
+    msg = error_of(write_scenario(
+        "selfhost:\n  gpu: {value: auto, source: x}\n  replica_output_tokens_per_s: {value: 1234, source: t}\n"
+        "  throughput_input_tokens: {value: 1000, source: t}\n  throughput_output_tokens: {value: 250, source: t}\n",
+        "auto.yaml"))
+    assert "auto.yaml" in msg and "= 1234 is not allowed with selfhost.gpu: auto" in msg
     measured = load_scenario(write_scenario(
         "selfhost:\n  replica_output_tokens_per_s: {value: 1234, source: our load test}\n"
         "  throughput_input_tokens: {value: 1000, source: our load test}\n"
@@ -380,7 +385,7 @@ def test_the_fleet_must_serve_the_finetuning_prompts_too(write_scenario):
 
 def test_half_a_measured_shape_blames_the_file_that_gave_it(write_scenario):
     path = write_scenario("selfhost:\n  throughput_input_tokens: {value: 1000, source: x}\n")
-    assert error_of(path).startswith(f"{path}: 'selfhost.throughput_input_tokens': state both")
+    assert error_of(path).startswith(f"{path}: 'selfhost.throughput_input_tokens' = 1000 is not allowed alone: state both")
 
 
 def test_a_trace_too_short_for_an_hourly_peak_needs_a_stated_peak_to_mean(write_scenario):

@@ -102,6 +102,12 @@ def test_read_requests_rejects_bad_tokens_and_file_types(tmp_path):
         read_requests(tmp_path / "log.xlsx", **MAPPING)
     with pytest.raises(UsageLogError, match="no such file"):
         read_requests(tmp_path / "nope.csv", **MAPPING)
+    (tmp_path / "dir.csv").mkdir()
+    with pytest.raises(UsageLogError, match="dir.csv: is a directory"):
+        read_requests(tmp_path / "dir.csv", **MAPPING)
+    os.mkfifo(tmp_path / "fifo.csv")  # opened for reading, it would block until a writer came
+    with pytest.raises(UsageLogError, match="fifo.csv: is not a regular file"):
+        read_usage(tmp_path / "fifo.csv", format="openai-usage-api")
     with pytest.raises(ValueError, match="freq"):
         read_requests(LOG, freq="soon", **MAPPING)
 
@@ -575,6 +581,9 @@ def test_traffic_profile_csv_is_checked_when_the_scenario_loads(write_scenario, 
 
     with pytest.raises(ScenarioError, match=r"'traffic.profile' = 'missing.csv'.*no such file"):
         load_scenario(write_scenario("traffic:\n  profile: {value: missing.csv, source: test}\n"))
+    os.mkfifo(tmp_path / "fifo.csv")
+    with pytest.raises(ScenarioError, match=r"'traffic.profile' = 'fifo.csv'.*is not a regular file"):
+        load_scenario(write_scenario("traffic:\n  profile: {value: fifo.csv, source: test}\n"))
     with pytest.raises(ScenarioError, match=r"'traffic.profile': 'weekly' is not allowed; expected one of 'synthetic'"):
         load_scenario(write_scenario("traffic:\n  profile: {value: weekly, source: test}\n"))
     (tmp_path / "p.csv").write_text("start,requests,input_tokens,cached_input_tokens,output_tokens,seconds\n"
