@@ -511,7 +511,8 @@ def _confidence(scenario, routed, recommended: str, n: int, seed: int) -> float:
 
 def _price_basis(v) -> str:
     if v["selfhost.gpu_cost_mode"] == "buy":
-        return f"bought, straight-line over {v['selfhost.amortization_years']:g} years, with power and hosting"
+        return (f"bought, straight-line over {v['selfhost.amortization_years']:g} years to a "
+                f"{float(v['horizon.resale_share']):.0%} resale value, with power and hosting")
     d = float(v["selfhost.commitment_discount"])
     return "rented on demand" if d == 0 else f"rented with a commitment, {d:.0%} off on-demand"
 
