@@ -40,8 +40,12 @@ def decision_brief(d) -> Markdown:
     lines = [f"**Recommended: the {fact('recommended', rec.name)}, "
              f"{fact(f'options.{rec.key}.monthly_usd', usd(rec.monthly_usd))} a month** "
              f"for {tokens(w['tokens_per_day'])} tokens a day ({w['requests_per_day']:,.0f} requests), all costs counted"
-             + (f", among the plans that reach the quality floor of {pct(d.quality_floor)} acceptable answers."
+             + (f", among the plans that reach the quality floor of {d.quality_floor:.1%} acceptable answers."
                 if d.quality_basis == "floor" else " (every permitted option meets the quality floor: cost alone decides).")]
+    if rec.shares:  # the routed split: what it is, in one sentence
+        parts = [f"{pct(x)} to the {names[k]}" for k, x in sorted(rec.shares.items(), key=lambda kv: -kv[1])]
+        lines[0] += (f" The split sends {' and '.join(parts)} of the requests: a router scores each request's difficulty and sends the "
+                     f"hardest to the {names['api']}.")
     bullets = []
     if d.runner_up:
         ru = d.options[d.runner_up]
@@ -91,7 +95,7 @@ def plans_view(d) -> HTML:
         rows.append({"plan": o.name + (" (recommended)" if k == d.recommended else ""),
                      "eligible": "yes" if o.eligible else ("no: not permitted" if not o.permitted
                                                            else "no: below the quality floor"),
-                     "quality": pct(o.quality),
+                     "quality": f"{o.quality:.1%}",
                      "USD a month": fact(f"options.{k}.monthly_usd", usd(o.monthly_usd)),
                      "USD per Mtok": usd(o.usd_per_mtok), "capex": usd(o.capex_usd) if o.capex_usd else "–",
                      f"present cost, {d.horizon['months']} months": usd(o.pv_usd)})
@@ -161,7 +165,7 @@ def rests_on(scenario, d) -> Markdown:
         if v[f"{s}.permitted"] or d.recommended == s:
             items.append(f"**{'Closed API' if s == 'api' else 'Managed open endpoint'}:** {md_text(v[f'{s}.model'])} at "
                          f"{usd(v[f'{s}.input_usd_per_mtok'])} per million input and {usd(v[f'{s}.output_usd_per_mtok'])} "
-                         f"per million output tokens" + src(f"{s}.input_usd_per_mtok") + ".")
+                         f"per million output tokens" + src(f"{s}.input_usd_per_mtok") + _caching_note(v, s) + ".")
     if v["selfhost.permitted"]:
         items.append(f"**Self-hosted:** {md_text(v['selfhost.model'])} at {str(v['selfhost.precision']).upper()} on "
                      f"{f.gpus:,} × {f.gpu_name} ({f.serving_replicas} serving + {f.spare_replicas} spare replicas of "
@@ -175,6 +179,18 @@ def rests_on(scenario, d) -> Markdown:
     items.append(f"**Horizon:** {d.horizon['months']} months at a {pct(d.horizon['discount_rate_per_year'])} yearly "
                  "discount rate" + src("horizon.discount_rate_per_year") + ".")
     return Markdown("\n".join(f"- {i}" for i in items))
+
+
+def _caching_note(v, section: str) -> str:
+    """When the reusable prefix is shorter than the provider's caching minimum, the cache discount is nil: say so."""
+    minimum = float(v.get(f"{section}.min_cacheable_prefix_tokens") or 0)
+    if v.get("workload.token_distribution") is not None or not minimum:
+        return ""
+    prefix = float(v["workload.cacheable_prefix_share"]) * float(v["workload.input_tokens_per_request"])
+    if prefix <= 0 or prefix >= minimum:
+        return ""
+    return (f"; it caches only prefixes of at least {minimum:,.0f} tokens, so the {prefix:,.0f}-token reusable prefix "
+            "earns no cache discount")
 
 
 def assumptions_appendix(scenario) -> HTML:
