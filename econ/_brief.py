@@ -10,25 +10,17 @@ import pandas as pd
 
 from ._cashflow import cash_flow_table, payback_month, plan_cash_flows
 from ._style import USD_AXIS, color_scale, finish
-from ._views import HTML, Markdown, assumptions_table, fact, html_table, md_text, pct, tokens, usd
+from ._views import (HTML, Markdown, assumptions_table, cost_only_text, fact, html_table, md_text, pct, tokens, usd,
+                     value_with_unit)
 
 __all__ = ["decision_brief", "plans_view", "cash_flow_chart", "cash_flow_view", "rests_on", "assumptions_appendix"]
-
-
-def _value(x: float, unit: str) -> str:
-    if unit.startswith("USD"):
-        return usd(x) + unit.removeprefix("USD")
-    if unit.startswith("fraction") or unit.startswith("probability"):
-        return pct(x)
-    number = f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.3g}"
-    return number + (f" {unit}" if unit else "")
 
 
 def _flip_text(f: dict, names: dict[str, str]) -> str:
     new = names.get(f["new_recommended"], "no eligible plan")
     ranged = "" if f["has_range"] else ", no range stated"
-    return (f"`{f['key']}` {'below' if f['direction'] == 'below' else 'above'} {_value(f['flip_value'], f['unit'])} "
-            f"(now {_value(f['value'], f['unit'])}{ranged}) → {new}")
+    return (f"`{f['key']}` {'below' if f['direction'] == 'below' else 'above'} {value_with_unit(f['flip_value'], f['unit'])} "
+            f"(now {value_with_unit(f['value'], f['unit'])}{ranged}) → {new}")
 
 
 def decision_brief(d) -> Markdown:
@@ -41,7 +33,7 @@ def decision_brief(d) -> Markdown:
              f"{fact(f'options.{rec.key}.monthly_usd', usd(rec.monthly_usd))} a month** "
              f"for {tokens(w['tokens_per_day'])} tokens a day ({w['requests_per_day']:,.0f} requests), all costs counted"
              + (f", among the plans that reach the quality floor of {d.quality_floor:.1%} acceptable answers."
-                if d.quality_basis == "floor" else " (every permitted option meets the quality floor: cost alone decides).")]
+                if d.quality_basis == "floor" else f". {cost_only_text(d)}.")]
     if rec.shares:  # the routed split: what it is, in one sentence
         parts = [f"{pct(x)} to the {names[k]}" for k, x in sorted(rec.shares.items(), key=lambda kv: -kv[1])]
         lines[0] += (f" The split sends {' and '.join(parts)} of the requests: a router scores each request's difficulty and sends the "
@@ -53,8 +45,12 @@ def decision_brief(d) -> Markdown:
                        f"against the runner-up, the {ru.name} at {fact(f'options.{ru.key}.monthly_usd', usd(ru.monthly_usd))}.")
     else:
         bullets.append("**Savings:** no other plan is eligible, so there is no runner-up to save against.")
+    blind = d.unranged_flips
     bullets.append(f"**Confidence:** it stays the cheapest eligible plan in {fact('confidence', pct(d.confidence))} of "
-                   f"{d.draws:,} joint draws of every assumption with a stated range.")
+                   f"{d.draws:,} joint draws of every assumption with a stated range"
+                   + (f"; this leaves out {len(blind)} assumption{'s' if len(blind) > 1 else ''} with no stated range "
+                      f"that flip{'' if len(blind) > 1 else 's'} the plan within a factor of two of {'their' if len(blind) > 1 else 'its'} "
+                      "value (below): state a range for each before relying on this figure." if blind else "."))
     flips = d.flips[:3]
     if flips:
         bullets.append("**What would flip it** (one assumption at a time, the others held; → the plan that then "
