@@ -41,7 +41,7 @@ import pandas as pd
 from ._costs import DAYS_PER_MONTH, api_usage_usd_per_request, option_costs
 from ._timeline import annuity_factor, monthly_discount_rate
 from ._style import USD_AXIS, color_scale, count_axis, finish, marked_rules
-from ._views import HTML, Markdown, html_table, pct, usd, usd_column
+from ._views import HTML, Markdown, _esc, html_table, pct, usd, usd_column
 
 __all__ = [
     "ARMS",
@@ -63,6 +63,7 @@ __all__ = [
     "payback_table",
     "payback_view",
     "finetune_decomposition",
+    "model_switch_quality",
     "decomposition_view",
     "payback_sensitivity",
     "breakeven_redo_share",
@@ -706,7 +707,48 @@ def finetune_decomposition(scenario) -> pd.DataFrame:
                          "saving_usd": arms[a]["running_usd"] - arms[b]["running_usd"],
                          "net_saving_usd": arms[a]["monthly_equivalent_usd"] - arms[b]["monthly_equivalent_usd"],
                          "permitted": arms[a]["permitted"] and arms[b]["permitted"]})
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    table.attrs["quality_sentence"] = model_switch_quality(scenario)
+    return table
+
+
+def model_switch_quality(scenario, decision=None) -> str:
+    """Whether the model switch's saving holds at equal quality, in one sentence computed from the decision's
+    quality inputs (`econ.quality_inputs`: the open model's and the closed API's acceptable answers, the floor).
+
+    Parameters
+    ----------
+    scenario : Scenario
+    decision : Decision, optional
+        The scenario's decision (`econ.decision`); its qualities and floor are used when given (the same figures).
+
+    Examples
+    --------
+    >>> from econ import load_scenario, PARAMS_DIR
+    >>> print(model_switch_quality(load_scenario(PARAMS_DIR / "enterprise_steady.yaml")))  # doctest: +NORMALIZE_WHITESPACE
+    The model switch's saving is not available at equal quality: the open model answers 86.0% of requests
+    acceptably, below this scenario's floor of 92.4% (the closed API: 94.0%), so the decision rules the open model
+    out alone; the fine-tune's own saving compares the open model with itself.
+    """
+    from ._pipeline import quality_inputs
+
+    if decision is not None:
+        q_open, q_api, floor = decision.options["managed"].quality, decision.options["api"].quality, decision.quality_floor
+        meets = decision.options["managed"].meets_floor
+    else:
+        q = quality_inputs(scenario.values)
+        q_open, q_api, floor = (float(q["quality"]["managed"]), float(q["quality"]["api"]), float(q["floor"]))
+        meets = bool(q["meets"]["managed"])
+    if not meets:
+        return (f"The model switch's saving is not available at equal quality: the open model answers {q_open:.1%} of "
+                f"requests acceptably, below this scenario's floor of {floor:.1%} (the closed API: {q_api:.1%}), so the "
+                "decision rules the open model out alone; the fine-tune's own saving compares the open model with itself.")
+    if q_open < q_api:
+        return (f"The open model answers {q_open:.1%} of requests acceptably, below the closed API's {q_api:.1%} but at "
+                f"or above this scenario's floor of {floor:.1%}: the model switch's saving holds at the quality the "
+                "scenario asks for, not at the closed API's.")
+    return (f"The open model answers {q_open:.1%} of requests acceptably, as well as the closed API ({q_api:.1%}): "
+            "the model switch's saving holds at equal quality.")
 
 
 def decomposition_view(table: pd.DataFrame) -> HTML:
@@ -718,7 +760,9 @@ def decomposition_view(table: pd.DataFrame) -> HTML:
              "saves, net of fine-tuning costs (USD a month)": cols["net_saving_usd"][i],
              "permitted": "yes" if r["permitted"] else "no (for reference)"}
             for i, r in enumerate(table.to_dict("records"))]
-    return html_table(rows, "econ-table decomposition", tuple(list(rows[0])[4:8]) if rows else ())
+    out = html_table(rows, "econ-table decomposition", tuple(list(rows[0])[4:8]) if rows else ())
+    note = table.attrs.get("quality_sentence")
+    return HTML(f"{out}<p>{_esc(note)}</p>") if note else out
 
 
 def breakeven_redo_share(scenario, arm: str, against: str | None = None) -> float:
@@ -927,13 +971,8 @@ def finetune_conclusion(scenario, decision=None) -> Markdown:
         ref = "" if dec["permitted"].iloc[0] else "; not permitted here, for reference"
         lines.append(f"**The model switch is a saving of its own.** From the {start} ({usd(float(dec['from_usd'].iloc[0]))} a "
                      f"month{ref}), " + "; ".join(split) + ".")
-    if decision is not None and decision.quality_basis == "floor":
-        o = decision.options["managed"]
-        if not o.meets_floor:
-            lines.append(f"These arms take the open model to answer as well as the premium one (no redone requests); the "
-                         f"scenario's quality data put it at {o.quality:.1%} acceptable answers against a floor of "
-                         f"{decision.quality_floor:.1%}, so the model switch's saving is not available at equal quality "
-                         "(the decision above), while the fine-tune's own saving compares the open model with itself.")
+    if split:
+        lines.append(model_switch_quality(scenario, decision))
     segs = _segments(winner_by_volume(scenario))
     if len(segs) == 1:
         lines.append(f"{segs[0][0].capitalize()} stays cheapest from {_round2(segs[0][1])} to {_round2(segs[0][2])} requests a day.")
