@@ -22,7 +22,7 @@ Six arms, each costed per request and per month (claim 10 of the reference sheet
     sized for it (fewer prefill tokens, more requests per second per replica).
 
 A fine-tune's payback is measured against the same model with the long prompt (`SAME_MODEL`), so that it counts
-the fine-tune alone; the switch from the premium API to the open model is a saving of its own, and
+the fine-tune alone; the switch from the closed API to the open model is a saving of its own, and
 `finetune_decomposition` shows the two side by side. Each arm can carry a quality difference (a share of
 requests redone at a cost). Monthly running costs come from the kit's cost model (`option_costs`) with the prompt
 length and prices of each arm, so engineering, evaluation, compliance and fleet sizing are counted the same way
@@ -79,8 +79,8 @@ __all__ = [
 ]
 
 ARMS = {
-    "long": "premium API, long prompt",
-    "cached": "premium API, long prompt, cached",
+    "long": "closed API, long prompt",
+    "cached": "closed API, long prompt, cached",
     "managed_long": "managed base, long prompt",
     "managed_ft": "fine-tuned, managed",
     "selfhost_long": "self-hosted base, long prompt",
@@ -627,7 +627,7 @@ def payback_table(scenario) -> pd.DataFrame:
 
     The fine-tune alone: the fine-tuned arm and its baseline (`SAME_MODEL`) run the same model at the same prices,
     so the saving is what the shorter prompt is worth, net of the serving premium and of redone requests. The
-    switch from the premium API to the open model is in `finetune_decomposition`.
+    switch from the closed API to the open model is in `finetune_decomposition`.
 
     Columns: ``finetuned``, ``against``, ``monthly_saving_usd`` (running cost saved [USD/month]), ``upfront_usd``,
     ``retrain_usd`` [USD], ``payback_months`` (inf: never), ``payback_requests``, ``npv_usd`` over the horizon.
@@ -659,14 +659,14 @@ def payback_table(scenario) -> pd.DataFrame:
 
 
 def _premium_start(arms: Mapping[str, Mapping[str, Any]]) -> str:
-    """The premium-API long-prompt arm a team would run without fine-tuning: the cheaper of list price and cached
+    """The closed-API long-prompt arm a team would run without fine-tuning: the cheaper of list price and cached
     (among the permitted ones; both for reference when neither is)."""
     allowed = [a for a in PREMIUM_ARMS if arms[a]["permitted"]] or list(PREMIUM_ARMS)
     return min(allowed, key=lambda a: float(arms[a]["running_usd"]))
 
 
 def finetune_decomposition(scenario) -> pd.DataFrame:
-    """What moving from the premium API with the long prompt to each fine-tuned arm saves, in two parts.
+    """What moving from the closed API with the long prompt to each fine-tuned arm saves, in two parts.
 
     Parameters
     ----------
@@ -675,7 +675,7 @@ def finetune_decomposition(scenario) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        Three rows per fine-tuned arm: ``step`` ``"model switch"`` (the premium API's long prompt, the cheaper of
+        Three rows per fine-tuned arm: ``step`` ``"model switch"`` (the closed API's long prompt, the cheaper of
         list price and cached, to the same open model as the fine-tune with the long prompt), ``"fine-tune"`` (that
         model with the long prompt to the fine-tuned model with the short prompt) and ``"total"``. Columns
         ``finetuned``, ``step``, ``from_arm``, ``to_arm`` (labels), ``from_usd``, ``to_usd`` (running cost
@@ -913,7 +913,7 @@ def _saves(x: float) -> str:
 
 def finetune_conclusion(scenario, decision=None) -> Markdown:
     """Which arm costs least over the horizon, what the fine-tune alone saves and when it pays back (against the
-    same model with the long prompt), how much of the saving over the premium API is the model switch, and at what
+    same model with the long prompt), how much of the saving over the closed API is the model switch, and at what
     daily volume the cheapest arm changes, every figure computed.
 
     Parameters
@@ -1109,7 +1109,7 @@ def claim10_case(scenario) -> Markdown:
         ("The claim holds on one model: the shorter prompt cuts the token bill and multiplies what one GPU serves. "
          if holds else "The claim does not hold here: the shorter prompt does not both cut the bill and raise what a GPU serves. ")
         + "Whether fine-tuning pays for itself depends on the training and retraining costs against that saving "
-        "(`payback_table`), not on the move from the premium API to the open model, which is a saving of its own.",
+        "(`payback_table`), not on the move from the closed API to the open model, which is a saving of its own.",
     ]))
 
 
@@ -1247,7 +1247,7 @@ def payback_sensitivity_chart(scenario, factor: str) -> alt.Chart:
 
 
 def finetune_decomposition_chart(table: pd.DataFrame) -> alt.Chart:
-    """Waterfall of `finetune_decomposition`: for each fine-tuned arm, the premium API's running cost, the model
+    """Waterfall of `finetune_decomposition`: for each fine-tuned arm, the closed API's running cost, the model
     switch, the fine-tune and what is left, in USD a month (a step that costs more than it saves is red)."""
     rows = []
     for ft, g in table.groupby("finetuned", sort=False):

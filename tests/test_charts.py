@@ -171,7 +171,7 @@ def test_labels_of_nearby_rules_take_separate_rows():
 
 
 def test_the_routed_split_chart_uses_the_split_the_decision_prices():
-    """Issue 16: page 05 stacked the self-hosted fleet under the premium API though the decision's split uses
+    """Issue 16: page 05 stacked the self-hosted fleet under the closed API though the decision's split uses
     the managed endpoint, and the stack fell to $0 at 100 % premium."""
     sc = econ.load_scenario(econ.PARAMS_DIR / "enterprise_steady.yaml")
     r = econ.routing_from_scenario(sc)
@@ -182,7 +182,7 @@ def test_the_routed_split_chart_uses_the_split_the_decision_prices():
     total = frame.groupby("premium_share")["monthly_usd"].sum()
     assert np.isclose(total.iloc[-1], plan.all_premium_usd) and (total > 0).all()
     spec = econ.routing_cost_chart(frame, plan).to_dict()
-    assert f"{econ._views.pct(plan.premium_share)} to the premium API" in str(spec)
+    assert f"{econ._views.pct(plan.premium_share)} to the closed API" in str(spec)
 
 
 def test_views_are_formatted_tables():

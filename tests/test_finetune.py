@@ -289,7 +289,7 @@ def test_payback_against_the_same_model_by_hand(enterprise):
     assert pay["npv_usd"] == pytest.approx(npv, rel=1e-9)
     dec = ft.finetune_decomposition(enterprise)
     dec = dec[dec["finetuned"] == ft.ARMS["managed_ft"]].set_index("step")
-    # premium API with the long prompt, cached: (500 × 3 + 4,500 × 0.30 + 300 × 15) / 1e6 × 0.9 (20 % batched at half
+    # closed API with the long prompt, cached: (500 × 3 + 4,500 × 0.30 + 300 × 15) / 1e6 × 0.9 (20 % batched at half
     # price) = 0.006615 USD/request → 12,072.38 + 600 (4 + 4 h × 75) = 12,672.38 a month
     assert dec.loc["model switch", "from_arm"] == ft.ARMS["cached"]
     assert dec.loc["model switch", "saving_usd"] == pytest.approx(0.006615 * 1_825_000 + 600 - 9411.8, rel=1e-9)
@@ -314,7 +314,7 @@ def test_decomposition_parts_sum_to_the_total(name):
 @settings(max_examples=20, deadline=None)
 @given(p_in=st.floats(0.1, 80), p_out=st.floats(0.1, 200), factor=st.floats(0.2, 1.5))
 def test_the_fine_tunes_payback_ignores_the_premium_apis_prices(enterprise, p_in, p_out, factor):
-    # the premium API only moves the model switch: the fine-tune's payback and NPV stay where they are
+    # the closed API only moves the model switch: the fine-tune's payback and NPV stay where they are
     before = ft.payback_table(enterprise)
     sc = enterprise.replace({"api.input_usd_per_mtok": p_in, "api.output_usd_per_mtok": p_out, "api.price_factor": factor})
     after = ft.payback_table(sc)
