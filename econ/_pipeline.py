@@ -175,6 +175,12 @@ class Decision:
     def recommended_plan(self) -> PlanResult:
         return self.options[self.recommended]
 
+    @property
+    def unranged_flips(self) -> list[dict]:
+        """The flips of assumptions without a stated range within a factor of two of their value: the Monte Carlo
+        cannot see them, so the confidence leaves them out (`warnings` names them)."""
+        return unranged_flips(self.flips)
+
     def to_dict(self) -> dict:
         """Plain data (JSON-ready: NaN becomes null)."""
         return _jsonable(asdict(self))
@@ -185,6 +191,11 @@ class Decision:
         if path is not None:
             Path(path).write_text(text + "\n", encoding="utf-8")
         return text
+
+
+def unranged_flips(flips: list[dict]) -> list[dict]:
+    """The flips of assumptions without a stated range within a factor of two of their value (`Decision.flips`)."""
+    return [f for f in flips if not f["has_range"] and 0.5 <= f["ratio"] <= 2.0]
 
 
 def _jsonable(x):
@@ -646,9 +657,6 @@ def decide(scenario, draws: int = DECISION_DRAWS, seed: int = DECISION_SEED) -> 
     breakevens = [{"a": a, "b": b, "intervals": cheaper_intervals(scenario, a, b)}
                   for i, a in enumerate(permitted) for b in permitted[i + 1:]]
     flips = flip_points(scenario, routed, recommended)
-    warnings = [f"'{f['key']}' = {f['value']:g} has no range, yet the decision flips "
-                f"{'below' if f['direction'] == 'below' else 'above'} {f['flip_value']:.4g} (× {f['ratio']:.2f})"
-                for f in flips if not f["has_range"] and 0.5 <= f["ratio"] <= 2.0]
     costs = option_costs(v)
     requests_per_day = float(v["workload.requests_per_day"])
     return Decision(
@@ -673,7 +681,9 @@ def decide(scenario, draws: int = DECISION_DRAWS, seed: int = DECISION_SEED) -> 
         horizon=horizon,
         breakevens=breakevens,
         flips=flips,
-        warnings=warnings,
+        warnings=[f"'{f['key']}' = {f['value']:g} has no range, yet the decision flips "
+                  f"{'below' if f['direction'] == 'below' else 'above'} {f['flip_value']:.4g} (× {f['ratio']:.2f})"
+                  for f in unranged_flips(flips)],
     )
 
 

@@ -86,6 +86,23 @@ def pct(x: float) -> str:
     return f"{abs(x):.0%}" if abs(x) >= 0.01 or x == 0 else f"{abs(x):.1%}"
 
 
+def value_with_unit(x: float, unit: str | None) -> str:
+    """An assumption's value with its unit, for a sentence: dollars as dollars, fractions as per cents.
+
+    Examples
+    --------
+    >>> value_with_unit(241.52, "USD/hour"), value_with_unit(0.3, "fraction off on-demand"), value_with_unit(6.004, "hours/month")
+    ('$242/hour', '30%', '6.004 hours/month')
+    """
+    unit = unit or ""
+    if unit.startswith("USD"):
+        return usd(x) + unit.removeprefix("USD")
+    if unit.startswith("fraction") or unit.startswith("probability"):
+        return pct(x)
+    number = f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.4g}"
+    return number + (f" {unit}" if unit else "")
+
+
 def usd_column(values) -> list[str]:
     """Dollars for one column of a table, every amount with the same decimals: whole dollars when the smallest
     amount other than zero is $100 or more, cents from $1, else enough decimals for two significant figures of
@@ -256,12 +273,21 @@ def decision_sentence(d) -> str:
                  + "".join(f"; the {o.name} ({fact(f'options.{o.key}.monthly_usd', usd(o.monthly_usd))}) is not: "
                            f"{o.why_not}" for o in d.options.values() if o.permitted and not o.eligible) + ".")
     else:
-        text += " Every permitted option meets the quality floor here, so the comparison is on cost alone."
+        text += " " + cost_only_text(d) + "."
     if rec.shares:
         text += " The split sends " + ", ".join(f"{pct(x)} of requests to the {PLAN_NAMES[k]}" for k, x in rec.shares.items()) + "."
     text += (f" In {fact('confidence', pct(d.confidence))} of {d.draws:,} joint draws of every assumption with a stated range, it stays the "
              "cheapest eligible plan.")
     return text
+
+
+def cost_only_text(d) -> str:
+    """Why cost alone decides: every permitted option reaches the quality floor, and how far their quality differs."""
+    q = sorted({round(o.quality, 3) for o in d.options.values() if o.permitted and not o.shares})
+    spread = (f", though the models' quality differs ({q[0]:.1%} to {q[-1]:.1%} acceptable answers)" if len(q) > 1
+              else "")
+    return (f"Every permitted option reaches the quality floor of {d.quality_floor:.1%} acceptable answers, so cost alone "
+            f"decides{spread}")
 
 
 def decision_header(d, question: str = "") -> Markdown:
