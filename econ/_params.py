@@ -377,7 +377,8 @@ def _check_value(value: Any, allowed: Any, where: str, unit: str | None) -> Any:
         return value
     if allowed == "bool":
         if not isinstance(value, bool):
-            raise bad("true or false")
+            quoted = isinstance(value, str) and value.strip().lower() in ("true", "false", "yes", "no")
+            raise bad("true or false" + (" without quotes (in quotes it is text)" if quoted else ""))
         return value
     if allowed == "text":
         return _text(value, where, "a name", MAX_NAME_CHARS, lines=False)
@@ -648,6 +649,10 @@ def load_scenario(path: str | Path) -> Scenario:
     """
     path = Path(path)
     shown = _shown(path)
+    if path.resolve() == DEFAULTS_FILE.resolve():
+        raise ScenarioError(f"{shown}: the shared defaults (and the schema every scenario is checked against), not a "
+                            "scenario; expected a scenario file that names what differs from them, e.g. "
+                            "params/enterprise_steady.yaml")
     defaults, _ = _load_defaults()
     tree = _read_yaml(path, shown)
     meta = _check_meta(shown, tree.pop(META_SECTION, None))
@@ -661,7 +666,10 @@ def load_scenario(path: str | Path) -> Scenario:
     for key, leaf in merged.items():
         file = _set_in(shown, path.name, leaf["origin"])
         where = f"{file}: '{key}'"
-        value = _check_value(leaf["value"], leaf["allowed"], where, leaf.get("unit"))
+        raw = leaf["value"]
+        if key in FILE_KEYS and _names_file(key, raw) and leaf["origin"] == path.name:
+            raw = profile_csv_path(raw, path).as_posix()  # relative to the scenario file, as a profile CSV
+        value = _check_value(raw, leaf["allowed"], where, leaf.get("unit"))
         assumptions[key] = Assumption(
             key=key,
             value=value,
@@ -773,7 +781,7 @@ def _rule_context(file: FileOf, a: dict[str, Assumption]) -> None:
     from ._capacity import model_spec
     from ._prices import catalog_model
 
-    spec = model_spec(a["selfhost.model"].value)
+    spec = model_spec(a["selfhost.model"].value)  # every option is priced, the ones not permitted for reference
     windows = [("selfhost.model", f"{spec['name']}", int(spec["context_tokens"]))]
     for section in ("api", "managed"):
         info = catalog_model(a[f"{section}.provider"].value, a[f"{section}.model"].value)
@@ -786,6 +794,16 @@ def _rule_context(file: FileOf, a: dict[str, Assumption]) -> None:
                 raise _refuse(file, [prompt, "workload.output_tokens_per_request"], a,
                               f"a request within the context window of {model_key} {name}: {window:,} tokens "
                               "for prompt and answer together")
+    bins = a["workload.token_distribution"].value
+    if bins:  # the longest bin, not only the mean, fits every window
+        longest = max(zip(bins["input_tokens"], bins["output_tokens"]), key=sum)
+        for model_key, name, window in windows:
+            if sum(longest) > window:
+                raise ScenarioError(
+                    f"{file('workload.token_distribution')}: 'workload.token_distribution' has a bin of "
+                    f"{longest[0]:,.0f} input and {longest[1]:,.0f} output tokens a request, which is not allowed; "
+                    f"expected every bin within the context window of {model_key} {name}: {window:,} tokens for prompt "
+                    "and answer together (split the long requests off, or choose a model with a longer window)")
 
 
 def _rule_trace_peak(file: FileOf, a: dict[str, Assumption]) -> None:
@@ -955,6 +973,8 @@ def _traffic_facts(origin: str, a: dict[str, Assumption], path: Path | None = No
         csv = profile_csv_path(name, path)
         try:
             profile = read_profile_csv(csv)
+            if not profile["requests"].gt(0).any():
+                raise ValueError("every step has 0 requests; expected a profile with traffic in it")
             measured = peak_to_mean(profile, "1h") if ptm.origin != origin else None
         except ValueError as exc:
             raise ScenarioError(f"{_set_in(shown, origin, a['traffic.profile'].origin)}: 'traffic.profile' = {name!r}: {exc}") from None
@@ -1027,8 +1047,18 @@ def _fleet_facts(shown: str, origin: str, a: dict[str, Assumption]) -> dict[str,
     return out
 
 
+FILE_KEYS = {"selfhost.model": ".json"}
+"""Assumptions whose value may name a file (by its extension), made relative to the scenario file that names them
+when it is loaded (``traffic.profile`` CSVs are read relative to it where they are measured, `_traffic_facts`)."""
+
+
+def _names_file(key: str, value) -> bool:
+    return isinstance(value, str) and value.lower().endswith(FILE_KEYS[key]) and not Path(value).is_absolute()
+
+
 def profile_csv_path(name: str, scenario_file) -> Path:
-    """Where a scenario's ``traffic.profile`` CSV is: relative to the scenario file (or as given, if absolute)."""
+    """Where a file a scenario names (a ``traffic.profile`` CSV, a ``selfhost.model`` config.json) is: relative to
+    the scenario file (or as given, if absolute)."""
     p = Path(name)
     return p if p.is_absolute() or scenario_file is None else Path(scenario_file).parent / p
 

@@ -113,17 +113,23 @@ def scenario_digest(file: Path, code: hashlib._Hash | None = None) -> str:
 
 
 def _referenced_files(file: Path, data: bytes) -> list[Path]:
-    """Files a scenario names that its pages read: a ``traffic.profile`` CSV (relative to the scenario file)."""
+    """Files a scenario names that its pages read, relative to the scenario file: a ``traffic.profile`` CSV, a
+    ``selfhost.model`` config.json."""
     import yaml
 
     from ._params import profile_csv_path
 
-    try:
-        profile = ((yaml.safe_load(data) or {}).get("traffic") or {}).get("profile") or {}
-    except (yaml.YAMLError, AttributeError):
-        return []  # validation names what is wrong with the file
-    name = profile.get("value") if isinstance(profile, dict) else None
-    return [profile_csv_path(name, file)] if isinstance(name, str) and name.lower().endswith(".csv") else []
+    out = []
+    for key, ext in (("traffic.profile", ".csv"), ("selfhost.model", ".json")):
+        section, field = key.split(".")
+        try:
+            leaf = ((yaml.safe_load(data) or {}).get(section) or {}).get(field) or {}
+        except (yaml.YAMLError, AttributeError):
+            return []  # validation names what is wrong with the file
+        name = leaf.get("value") if isinstance(leaf, dict) else None
+        if isinstance(name, str) and name.lower().endswith(ext):
+            out.append(profile_csv_path(name, file))
+    return out
 
 
 def inputs_digest(nb: Path, scenario: Scenario | Path, code: hashlib._Hash | None = None,

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from econ import PARAMS_DIR, ScenarioError, load_scenario, scenario_files
-from econ._params import MAX_DEPTH
+from econ._params import DEFAULTS_FILE, MAX_DEPTH
 
 
 def error_of(path):
@@ -482,3 +482,35 @@ def test_a_scenario_written_from_a_log_names_the_catalogs_exact_id(tmp_path):
     sc = load_scenario(scenario_from_log(log, out=tmp_path / "sc" / "measured.yaml"))
     assert (sc["api.provider"], sc["api.model"]) == ("anthropic", "claude-sonnet-4-5")
     assert "the log names it 'claude-sonnet-4-5-20250929'" in sc.assumptions["api.model"].source
+
+
+def test_a_model_config_path_is_read_relative_to_the_scenario_file(tmp_path, monkeypatch):
+    """It was read relative to the working directory: validate passed from one folder, the report failed."""
+    from econ._models import CONFIG_DIR
+
+    (tmp_path / "cfg").mkdir()
+    (tmp_path / "cfg" / "mine.json").write_text((CONFIG_DIR / "Qwen__Qwen3-8B.json").read_text())
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text("selfhost:\n  model: {value: cfg/mine.json, source: our fine-tune}\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    sc = load_scenario(os.path.relpath(scenario))
+    assert Path(sc["selfhost.model"]).resolve() == (tmp_path / "cfg" / "mine.json").resolve()
+
+
+def test_every_token_bin_fits_the_context_window_of_every_model(write_scenario):
+    """Only the mean was checked: a 1,000,000-token bin rendered."""
+    bins = ("workload:\n  input_tokens_per_request: {value: 1999, source: t}\n  token_distribution:\n"
+            "    value: {input_tokens: [1000, 1000000], output_tokens: [300, 300], share: [0.999, 0.001]}\n"
+            "    source: t\n")
+    msg = error_of(write_scenario(bins, "bins.yaml"))
+    assert "bins.yaml: 'workload.token_distribution' has a bin of 1,000,000 input and 300 output tokens" in msg
+    assert "context window of selfhost.model" in msg and "131,072 tokens" in msg
+
+
+def test_a_quoted_boolean_and_the_defaults_file_are_refused_with_the_reason(write_scenario):
+    msg = error_of(write_scenario('api:\n  permitted: {value: "false", source: t}\n', "q.yaml"))
+    assert "'api.permitted': 'false' is not allowed; expected true or false without quotes" in msg
+    msg = error_of(DEFAULTS_FILE)  # was: "'prices.price_date': unknown field 'allowed'"
+    assert msg.startswith("params/_defaults.yaml: the shared defaults") and "not a scenario" in msg

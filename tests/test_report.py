@@ -428,6 +428,13 @@ def test_a_scenarios_profile_csv_is_part_of_its_digest(tmp_path):
     before = _report.scenario_digest(scenario)
     profile.write_text("timestamp,requests\n2026-01-01T00:00:00,5\n")
     assert _report.scenario_digest(scenario) != before
+    config = tmp_path / "cfg" / "config.json"  # and the model config.json it names (relative to it)
+    config.parent.mkdir()
+    config.write_text("{}")
+    scenario.write_text("selfhost:\n  model: {value: cfg/config.json, source: our fine-tune}\n")
+    before = _report.scenario_digest(scenario)
+    config.write_text('{"num_hidden_layers": 32}')
+    assert _report.scenario_digest(scenario) != before
 
 
 @pytest.mark.parametrize("args", [["--jobs", "0"], ["--jobs", "-1"], ["--jobs", "two"], ["--scenarios"]])

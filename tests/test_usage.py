@@ -584,6 +584,10 @@ def test_traffic_profile_csv_is_checked_when_the_scenario_loads(write_scenario, 
     os.mkfifo(tmp_path / "fifo.csv")
     with pytest.raises(ScenarioError, match=r"'traffic.profile' = 'fifo.csv'.*is not a regular file"):
         load_scenario(write_scenario("traffic:\n  profile: {value: fifo.csv, source: test}\n"))
+    (tmp_path / "zero.csv").write_text("start,requests,input_tokens,cached_input_tokens,output_tokens,seconds\n"
+                                       "2026-11-02T00:00:00,0,0,0,0,3600\n2026-11-02T01:00:00,0,0,0,0,3600\n")
+    with pytest.raises(ScenarioError, match=r"'traffic.profile' = 'zero.csv': every step has 0 requests"):
+        load_scenario(write_scenario("traffic:\n  profile: {value: zero.csv, source: test}\n"))  # was: nan GPUs
     with pytest.raises(ScenarioError, match=r"'traffic.profile': 'weekly' is not allowed; expected one of 'synthetic'"):
         load_scenario(write_scenario("traffic:\n  profile: {value: weekly, source: test}\n"))
     (tmp_path / "p.csv").write_text("start,requests,input_tokens,cached_input_tokens,output_tokens,seconds\n"
