@@ -196,6 +196,42 @@ def _check_engine(engine):
         raise ValueError(f"engine {engine!r} is not one of {', '.join(map(repr, ENGINES))}.")
 
 
+def _real(arg, v, expected, ok=None) -> float:
+    """A real scalar argument (not a bool, text or array) for which ``ok`` holds, or a refusal in the kit's words:
+    ``<arg> = <value> is not allowed; expected <what is allowed>``."""
+    def refuse(why=""):
+        return ValueError(f"{arg} = {v!r} is not allowed; expected {expected}{why}.")
+
+    x = v.item() if isinstance(v, np.ndarray) and v.ndim == 0 else v
+    if isinstance(x, (np.ndarray, list, tuple)):
+        raise refuse(", a scalar: serving_capacity sizes one request shape per call (for many shapes call it once "
+                     "per shape, or use econ.size_fleet, which takes arrays of workload.input_tokens_per_request and "
+                     "workload.output_tokens_per_request)")
+    if isinstance(x, bool) or not isinstance(x, (int, float, np.integer, np.floating)):
+        raise refuse(f" (a {type(x).__name__} is not a number)")
+    x = float(x)
+    if ok is not None and not ok(x):
+        raise refuse()
+    return x
+
+
+def _whole(x: float) -> bool:
+    return math.isfinite(x) and x >= 1 and x.is_integer()
+
+
+def _max_batch(g, engine, max_batch) -> int:
+    """The engine's cap on sequences: stated (a whole number >= 1) or the engine's default."""
+    if max_batch is None:
+        return default_max_batch(g, engine)
+    return int(_real("max_batch", max_batch, "a whole number of sequences >= 1 (the engine's max_num_seqs), or None "
+                     "for the engine's default", _whole))
+
+
+def _tensor_parallel(tensor_parallel, none=False) -> int:
+    allowed = "a whole number of GPUs >= 1" + (" (or None to choose)" if none else "")
+    return int(_real("tensor_parallel", tensor_parallel, allowed, _whole))
+
+
 # ---------------------------------------------------------------- KV cache
 def _kv_per_token_layer_gpu(m, kvp, tp) -> float:
     """KV bytes one token occupies in one layer on one GPU of a ``tp``-way replica [bytes]."""
@@ -276,8 +312,6 @@ def _kv_room_bytes_per_gpu(m, g, precision, tp, memory_utilization, max_batch, e
 def _check_split(m, g, precision, tp, expert_parallel):
     """Raise the engine's refusal of a tensor-parallel degree, with the reason."""
     name = m["key"]
-    if tp < 1 or int(tp) != tp:
-        raise ValueError(f"tensor_parallel must be a whole number of GPUs >= 1, got {tp!r}.")
     if m["attention_heads"] % tp:
         raise ValueError(f"tensor_parallel={tp}: {name} has {m['attention_heads']} attention heads, which do not "
                          f"divide by {tp}; engines split the heads evenly over the GPUs "
@@ -380,9 +414,9 @@ def kv_cache_tokens(model, gpu, tensor_parallel, precision="bf16", *, kv_precisi
     m, g = model_spec(model), _gpu(gpu)
     kvp = _kv_precision(kv_precision)
     _precision(precision)
-    tp = int(tensor_parallel)
+    tp = _tensor_parallel(tensor_parallel)
     _check_split(m, g, precision, tp, expert_parallel)
-    mb = default_max_batch(g, engine) if max_batch is None else int(max_batch)
+    mb = _max_batch(g, engine, max_batch)
     room = _check_memory(m, g, precision, tp, kvp, memory_utilization, mb, engine)
     return int(room // (_full_layers(m) * _kv_per_token_layer_gpu(m, kvp, tp)))
 
@@ -416,6 +450,7 @@ def feasible_tensor_parallel(model, gpu, precision="bf16", *, kv_precision=None,
     >>> feasible_tensor_parallel("llama-3.3-70b", "H100-SXM", "fp8"), feasible_tensor_parallel("llama-3.3-70b", "H100-SXM", "fp8", max_batch=256)
     ([2, 4, 8], [1, 2, 4, 8])
     """
+    _max_batch(_gpu(gpu), engine, max_batch)  # a bad cap is refused here, not read as "no degree fits"
     out = []
     for tp in range(1, int(max_gpus) + 1):
         try:
@@ -459,7 +494,7 @@ def gpus_for_model(model, gpu, precision="bf16", context_tokens=8192, sequences=
     """
     m, g = model_spec(model), _gpu(gpu)
     kvp = _kv_precision(kv_precision)
-    mb = default_max_batch(g, engine) if max_batch is None else int(max_batch)
+    mb = _max_batch(g, engine, max_batch)
     need = float(sequences) * float(_kv_bytes_per_sequence_gpu(m, kvp, 1, context_tokens))
     for tp in feasible_tensor_parallel(m, g, precision, kv_precision=kvp, memory_utilization=memory_utilization,
                                        max_batch=mb, expert_parallel=expert_parallel, engine=engine):
@@ -882,7 +917,9 @@ def serving_capacity(
     ValueError
         Unknown names or precisions; a split the engine refuses (heads, KV heads, widths, FP8 blocks or experts
         that do not divide), weights and reserves that leave no KV cache, or no room for one request's KV cache
-        (each with the reason); non-positive token counts or targets.
+        (each with the reason); a request longer than the model's context window (engines refuse it: vLLM's
+        ``max_model_len``); token counts that are not finite scalars >= 1 (one shape per call: `econ.size_fleet`
+        takes arrays of shapes), targets that are not positive, a ``max_batch`` that is not a whole number >= 1.
 
     Notes
     -----
@@ -912,17 +949,21 @@ def serving_capacity(
     ValueError: tensor_parallel=8: qwen2.5-7b has 28 attention heads, which do not divide by 8; engines split the heads evenly over the GPUs (degrees that divide them: 1, 2, 4, 7).
     """
     _check_engine(engine)
-    for arg, v in (("input_tokens", input_tokens), ("output_tokens", output_tokens)):
-        if not np.isscalar(v) or not v >= 1:
-            raise ValueError(f"{arg} must be a number of tokens >= 1, got {v!r}.")
+    n_in, n_out = (_real(arg, v, "a finite number of tokens >= 1", lambda x: math.isfinite(x) and x >= 1)
+                   for arg, v in (("input_tokens", input_tokens), ("output_tokens", output_tokens)))
     for arg, v in (("ttft_slo_s", ttft_slo_s), ("tpot_slo_s", tpot_slo_s)):
-        if v is not None and not v > 0:
-            raise ValueError(f"{arg} must be a positive number of seconds or None, got {v!r}.")
-    if not 0 < memory_utilization <= 1:
-        raise ValueError(f"memory_utilization must be in (0, 1], got {memory_utilization!r}.")
+        if v is not None:
+            _real(arg, v, "a positive number of seconds, or None for no target", lambda x: x > 0)
+    _real("memory_utilization", memory_utilization, "a fraction of each GPU's memory in (0, 1]", lambda x: 0 < x <= 1)
     m, g = model_spec(model), _gpu(gpu)
     kvp = _kv_precision(kv_precision)
     _precision(precision)
+    mb = _max_batch(g, engine, max_batch)
+    if n_in + n_out > m["context_tokens"]:
+        raise ValueError(
+            f"input_tokens + output_tokens = {n_in + n_out:,.0f} tokens is not allowed; "
+            f"expected at most {m['key']}'s context window, {m['context_tokens']:,} tokens ('max_position_embeddings' "
+            f"of {m.get('config') or 'its config'}): engines refuse longer requests (vLLM's max_model_len).")
     kw = dict(kv_precision=kvp, memory_utilization=memory_utilization, expert_parallel=expert_parallel,
               max_batch=max_batch, engine=engine)
     if tensor_parallel is None:
@@ -935,15 +976,11 @@ def serving_capacity(
                 continue
         if not options:
             raise ValueError(f"no tensor-parallel degree up to 8 {g['key']} GPUs serves {m['key']} at {precision} "
-                             f"with {input_tokens + output_tokens:,.0f}-token requests.")
+                             f"with {n_in + n_out:,.0f}-token requests.")
         return max(options, key=lambda c: (c.output_tokens_per_s / c.gpus, c.saturated_output_tokens_per_s / c.gpus, -c.gpus))
-    if isinstance(tensor_parallel, bool) or not float(tensor_parallel).is_integer():
-        raise ValueError(f"tensor_parallel must be a whole number of GPUs >= 1 (or None to choose), got {tensor_parallel!r}.")
-    tp = int(tensor_parallel)
+    tp = _tensor_parallel(tensor_parallel, none=True)
     _check_split(m, g, precision, tp, expert_parallel)
-    mb = default_max_batch(g, engine) if max_batch is None else int(max_batch)
     room = _check_memory(m, g, precision, tp, kvp, memory_utilization, mb, engine)
-    n_in, n_out = float(input_tokens), float(output_tokens)
     b_mem = _max_batch_memory(m, room, kvp, tp, n_in, n_out, mb)
     if b_mem < 1:
         per_seq = float(_kv_bytes_per_sequence_gpu(m, kvp, tp, n_in + n_out))

@@ -17,6 +17,7 @@ keys: ``first_k_dense_replace`` (DeepSeek, Kimi, GLM), ``decoder_sparse_step`` /
 from __future__ import annotations
 
 import json
+import math
 import re
 from functools import cache
 from pathlib import Path
@@ -62,7 +63,25 @@ def _catalog() -> dict[str, dict]:
 
 @cache
 def _read_config(path: str) -> dict:
-    return json.loads(Path(path).read_text(encoding="utf-8"))
+    """A ``config.json`` read once (the spec is computed once per path: `_path_spec`), or a refusal naming the file."""
+    try:
+        cfg = json.loads(Path(path).read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: byte {exc.object[exc.start]:#04x} at position {exc.start:,} is not UTF-8; expected a "
+                         "Hugging Face config.json, which is UTF-8 JSON (re-save the file as UTF-8)") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); expected a "
+                         "Hugging Face config.json, a JSON object") from None
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot be read ({exc.strerror or exc}); expected a readable config.json") from None
+    if not isinstance(cfg, dict):
+        raise ValueError(f"{path}: holds a JSON {_json_kind(cfg)}; expected a Hugging Face config.json, a JSON object "
+                         '({"hidden_size": ..., "num_hidden_layers": ..., ...})')
+    return cfg
+
+
+def _json_kind(x) -> str:
+    return {list: "array", str: "string", bool: "boolean", type(None): "null"}.get(type(x), "number")
 
 
 def model_names() -> list[str]:
@@ -95,10 +114,19 @@ def _as_config_path(name) -> Path | None:
 @cache
 def _catalog_spec(key: str) -> dict:
     entry = _catalog()[key]
+    file = f"econ/data/model_configs/{entry['config']}" if "config" in entry else f"econ/data/models.yaml ({key}.architecture)"
     cfg = entry.get("architecture") or _read_config(str(CONFIG_DIR / entry["config"]))
     info = {k: v for k, v in entry.items() if k not in ("architecture", "config", "aliases")}
     info["config"] = f"econ/data/model_configs/{entry['config']}" if "config" in entry else None
-    return _spec_from_config(cfg, key=key, **info)
+    return _spec_from_config(cfg, key=key, file=file, **info)
+
+
+@cache
+def _path_spec(resolved: str, given: str) -> dict:
+    """The spec of a ``config.json`` path: read, checked and counted once (cached), not per capacity call."""
+    path = Path(given)
+    return _spec_from_config(_read_config(resolved), key=given, name=path.parent.name or path.stem, source=given,
+                             file=given, config=given)
 
 
 def model_spec(name) -> dict:
@@ -127,8 +155,9 @@ def model_spec(name) -> dict:
     Raises
     ------
     ValueError
-        An unknown name (the message lists the valid names and the closest ones), a missing or unreadable
-        config file, or a config this reader cannot size (the message names the missing key).
+        An unknown name (the message lists the valid names and the closest ones); a config file that is missing,
+        a directory, not UTF-8 or not a JSON object; a config field missing or outside `CONFIG_FIELDS`' rules (the
+        message names the file, the field, its value and what is allowed).
 
     Examples
     --------
@@ -141,17 +170,17 @@ def model_spec(name) -> dict:
     """
     if isinstance(name, dict):
         return name if "params" in name else _spec_from_config(name, key="custom model", name="custom model",
-                                                               source="config dict")
+                                                               source="config dict", file="the config dict")
     path = _as_config_path(name)
     if path is not None:
+        if path.is_dir():
+            inside = " (it holds one: pass " + repr(str(path / "config.json")) + ")" if (path / "config.json").is_file() else ""
+            raise ValueError(f"model config {str(path)!r} is a directory; expected the path of a Hugging Face "
+                             f"config.json file{inside}")
         if not path.is_file():
             raise ValueError(f"model config {str(path)!r} does not exist (a model is a catalog name or the path of a "
                              f"Hugging Face config.json). Catalog names: {', '.join(model_names())}")
-        try:
-            cfg = _read_config(str(path.resolve()))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise ValueError(f"model config {str(path)!r} is not a readable config.json: {exc}") from None
-        return _spec_from_config(cfg, key=str(path), name=path.parent.name or path.stem, source=str(path))
+        return _path_spec(str(path.resolve()), str(path))
     table = _catalog()
     by_alias = {_norm(a): k for k, v in table.items() for a in v.get("aliases", ())}
     for candidate in (name, _strip_name(name)):
@@ -163,58 +192,155 @@ def model_spec(name) -> dict:
 
 
 # ---------------------------------------------------------------- reading a config
-def _get(cfg: dict, key: str, where: str, default=KeyError):
-    if key in cfg and cfg[key] is not None:
-        return cfg[key]
-    if default is KeyError:
-        raise ValueError(f"{where}: the config has no {key!r}, which sizing the model needs")
-    return default
+MIN_CONTEXT_TOKENS = 1024
+"""Smallest context window a config may state [tokens]: GPT-2's 1,024, the shortest of the generative models engines
+serve (Llama 1, OPT, Pythia: 2,048; current models 32,768 or more). A smaller figure is a typo or a toy model, and
+would refuse every realistic request."""
+MIN_VOCAB_SIZE = 256
+"""Smallest vocabulary a config may state [tokens]: a byte-level tokenizer's 256 entries, the fewest any LLM has."""
+
+CONFIG_FIELDS = {
+    "hidden_size": ("the model width", 1),
+    "num_hidden_layers": ("the number of transformer layers", 1),
+    "num_attention_heads": ("the number of attention (query) heads", 1),
+    "num_key_value_heads": ("the number of KV heads (absent: one per attention head)", 1),
+    "head_dim": ("the width of one attention head (absent: hidden_size / num_attention_heads)", 1),
+    "vocab_size": ("the vocabulary size", MIN_VOCAB_SIZE),
+    "max_position_embeddings": ("the context window [tokens], which engines take as the longest request "
+                                "(vLLM's max_model_len)", MIN_CONTEXT_TOKENS),
+    "intermediate_size": ("the MLP width", 1),
+    "intermediate_size_mlp": ("the dense MLP width (Llama 4)", 1),
+    "moe_intermediate_size": ("the width of one expert's MLP", 1),
+    "n_routed_experts": ("the number of routed experts (a dense model leaves it out)", 1),
+    "num_local_experts": ("the number of routed experts (a dense model leaves it out)", 1),
+    "num_experts": ("the number of routed experts (a dense model leaves it out)", 1),
+    "num_experts_per_tok": ("the experts each token is routed to", 1),
+    "n_shared_experts": ("the number of shared experts", 0),
+    "first_k_dense_replace": ("the number of leading dense layers", 0),
+    "moe_layer_freq": ("the spacing of MoE layers", 1),
+    "interleave_moe_layer_step": ("the spacing of MoE layers", 1),
+    "decoder_sparse_step": ("the spacing of MoE layers", 1),
+    "kv_lora_rank": ("the rank of the compressed KV (multi-head latent attention)", 1),
+    "q_lora_rank": ("the rank of the compressed queries (null: uncompressed)", 1),
+    "qk_nope_head_dim": ("the per-head query/key width without RoPE", 1),
+    "qk_rope_head_dim": ("the per-head RoPE key width", 1),
+    "v_head_dim": ("the per-head value width", 1),
+    "sliding_window": ("the window of sliding-window layers [tokens]", 1),
+}
+"""The integer fields of a Hugging Face ``config.json`` this reader uses: what each is and its least allowed value.
+Every one is a JSON integer (not true/false, not 31.5, not "4096", not NaN), checked where the sizing reads it
+(a field the architecture does not use is left alone); absent or null takes the default where the architecture
+has one, and is refused where sizing needs the field. Relations between fields
+(`_check_relations`): the KV heads divide the attention heads; without ``head_dim`` the heads divide
+``hidden_size``; a token routes to at most as many experts as there are."""
 
 
-def _moe_layer_count(cfg: dict, layers: int, experts: int) -> int:
+_WITHOUT = {"max_position_embeddings": " (without it vLLM assumes 2,048 tokens, with a warning: state the model's own)"}
+
+
+class _Config:
+    """Reads the fields of one config by `CONFIG_FIELDS`' rules; every refusal names the file, field and value."""
+
+    def __init__(self, cfg: dict, file: str, prefix: str = ""):
+        self.cfg, self.file, self.prefix = cfg, file, prefix
+
+    def refuse(self, key: str, expected: str, value=None, missing=False) -> ValueError:
+        field = f"{self.prefix}{key}"
+        if missing:
+            return ValueError(f"{self.file}: {field!r} is missing; expected {expected}")
+        shown = json.dumps(value, ensure_ascii=False) if not isinstance(value, float) or math.isfinite(value) else \
+            ("NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity"))
+        return ValueError(f"{self.file}: {field!r} = {shown} is not allowed; expected {expected}")
+
+    def int(self, key: str, default=KeyError) -> int:
+        """A field of `CONFIG_FIELDS`, checked; ``default`` where absent or null (KeyError: refuse)."""
+        what, lowest = CONFIG_FIELDS[key]
+        value = self.cfg.get(key)
+        rule = f"{what}: an integer >= {lowest:,}"
+        if value is None:
+            if default is KeyError:
+                raise self.refuse(key, rule + _WITHOUT.get(key, " (sizing the model needs it)"), missing=True)
+            return default
+        if isinstance(value, bool) or not isinstance(value, int):
+            hint = {bool: " (true/false is not a number)", str: " (a number, not text)"}.get(type(value), "")
+            raise self.refuse(key, rule + hint, value)
+        if value < lowest:
+            raise self.refuse(key, rule, value)
+        return value
+
+
+def _check_relations(c: _Config, *, h, heads, kv_heads, mla, experts, k, stated_experts):
+    """The relations between config fields an engine (and Transformers) relies on."""
+    if not mla:
+        if "head_dim" not in c.cfg or c.cfg["head_dim"] is None:
+            if h % heads:
+                raise c.refuse("num_attention_heads", f"a divisor of 'hidden_size' = {h:,} (each head is hidden_size "
+                               "/ num_attention_heads wide), or a 'head_dim' stated", heads)
+        if kv_heads > heads or heads % kv_heads:
+            divisors = [d for d in range(1, heads + 1) if heads % d == 0]
+            shown = ", ".join(map(str, divisors[:12])) + (", ..." if len(divisors) > 12 else "")
+            raise c.refuse("num_key_value_heads", f"a divisor of 'num_attention_heads' = {heads} ({shown}): each KV "
+                           "head serves an equal group of query heads", kv_heads)
+    if stated_experts and k > experts:
+        raise c.refuse("num_experts_per_tok", f"at most the {experts} routed experts ({stated_experts!r}): each "
+                       "token is routed to that many distinct experts", k)
+
+
+def _moe_layer_count(c: _Config, layers: int, experts: int) -> int:
+    cfg = c.cfg
     if experts <= 1:
         return 0
     if "first_k_dense_replace" in cfg:  # DeepSeek, Kimi, GLM-4.5
-        freq = cfg.get("moe_layer_freq", 1) or 1
-        return sum(1 for i in range(layers) if i >= cfg["first_k_dense_replace"] and i % freq == 0)
+        first, freq = c.int("first_k_dense_replace", 0), c.int("moe_layer_freq", 1)
+        return sum(1 for i in range(layers) if i >= first and i % freq == 0)
     if "interleave_moe_layer_step" in cfg:  # Llama 4: every step-th layer
-        step = cfg["interleave_moe_layer_step"] or 1
+        step = c.int("interleave_moe_layer_step", 1)
         return sum(1 for i in range(layers) if (i + 1) % step == 0)
     if "decoder_sparse_step" in cfg:  # Qwen MoE
-        step, dense = cfg["decoder_sparse_step"] or 1, set(cfg.get("mlp_only_layers") or [])
-        return sum(1 for i in range(layers) if i not in dense and (i + 1) % step == 0)
+        step, dense = c.int("decoder_sparse_step", 1), cfg.get("mlp_only_layers") or []
+        if not isinstance(dense, list):
+            raise c.refuse("mlp_only_layers", "a list of layer indices", dense)
+        return sum(1 for i in range(layers) if i not in set(dense) and (i + 1) % step == 0)
     return layers  # Mixtral, gpt-oss
 
 
-def _spec_from_config(cfg: dict, *, key: str, name: str, source: str, **info) -> dict:
-    """Normalise a Hugging Face config (text model) into the fields the capacity model uses, and count parameters."""
-    where = f"model {key!r}"
+def _spec_from_config(cfg: dict, *, key: str, name: str, source: str, file: str, **info) -> dict:
+    """Normalise a Hugging Face config (text model) into the fields the capacity model uses, and count parameters.
+    Every field is read by `CONFIG_FIELDS`' rules (`_Config`): a refusal names ``file``, the field and its value."""
+    prefix = ""
     if "text_config" in cfg:  # multimodal wrappers (Llama 4): the language model
-        cfg = cfg["text_config"]
-    g = lambda k, d=KeyError: _get(cfg, k, where, d)  # noqa: E731
+        cfg, prefix = cfg["text_config"], "text_config."
+        if not isinstance(cfg, dict):
+            raise ValueError(f"{file}: 'text_config' holds a JSON {_json_kind(cfg)}; expected a JSON object, the "
+                             "language model's config")
+    c = _Config(cfg, file, prefix)
+    g = c.int
     mtype = str(cfg.get("model_type", ""))
-    h, layers, heads, vocab = int(g("hidden_size")), int(g("num_hidden_layers")), int(g("num_attention_heads")), int(g("vocab_size"))
-    kv_heads = int(g("num_key_value_heads", heads))
-    head_dim = int(g("head_dim", h // heads))
-    experts = int(g("n_routed_experts", 0) or g("num_local_experts", 0) or g("num_experts", 0) or 1)
-    k = int(g("num_experts_per_tok", 1) or 1) if experts > 1 else 1
-    moe_layers = _moe_layer_count(cfg, layers, experts)
+    h, layers, heads, vocab = g("hidden_size"), g("num_hidden_layers"), g("num_attention_heads"), g("vocab_size")
+    context = g("max_position_embeddings")
+    mla = cfg.get("kv_lora_rank") is not None  # multi-head latent attention (DeepSeek, Kimi)
+    kv_heads = g("num_key_value_heads", heads)
+    stated_experts = next((e for e in ("n_routed_experts", "num_local_experts", "num_experts") if cfg.get(e) is not None), None)
+    experts = g(stated_experts) if stated_experts else 1
+    k = g("num_experts_per_tok", 1) if experts > 1 else 1
+    _check_relations(c, h=h, heads=heads, kv_heads=kv_heads, mla=mla, experts=experts, k=k, stated_experts=stated_experts)
+    head_dim = g("head_dim", h // heads)
+    moe_layers = _moe_layer_count(c, layers, experts)
     dense_layers = layers - moe_layers
     llama4 = mtype.startswith("llama4")
     gpt_oss = mtype == "gpt_oss"
-    moe_inter = int(g("moe_intermediate_size", 0) or (g("intermediate_size") if moe_layers else 0))
-    dense_inter = int(g("intermediate_size_mlp") if llama4 else g("intermediate_size", 0)) if dense_layers else None
-    shared = int(g("n_shared_experts", 0) or (1 if llama4 and moe_layers else 0))
-    mla = "kv_lora_rank" in cfg and cfg["kv_lora_rank"]
+    moe_inter = (g("moe_intermediate_size", 0) or g("intermediate_size")) if moe_layers else g("moe_intermediate_size", 0)
+    dense_inter = (g("intermediate_size_mlp") if llama4 else g("intermediate_size")) if dense_layers else None
+    shared = g("n_shared_experts", 0) or (1 if llama4 and moe_layers else 0)
     qkv_bias = bool(cfg.get("attention_bias", mtype == "qwen2"))  # Qwen2 has q, k, v biases without the key
     layer_types = cfg.get("layer_types") or []
-    sliding_layers = sum(1 for t in layer_types if t == "sliding_attention")
-    window = int(cfg["sliding_window"]) if sliding_layers and cfg.get("sliding_window") else None
+    sliding_layers = sum(1 for t in layer_types if t == "sliding_attention") if isinstance(layer_types, list) else 0
+    window = g("sliding_window", None) if sliding_layers else None
     spec = {
         "key": key, "name": name, "source": source, "model_type": mtype,
         "layers": layers, "hidden_size": h, "attention_heads": heads, "kv_heads": kv_heads, "head_dim": head_dim,
         "vocab_size": vocab, "tie_embeddings": bool(cfg.get("tie_word_embeddings", False)),
-        "context_tokens": int(g("max_position_embeddings", 0)),
+        "context_tokens": context,
         "intermediate_size": dense_inter, "moe_layers": moe_layers, "experts": experts, "experts_per_token": k,
         "shared_experts": shared, "moe_intermediate_size": moe_inter or None,
         "attention": "mla" if mla else "gqa", "sliding_window": window, "sliding_layers": sliding_layers if window else 0,
@@ -222,9 +348,9 @@ def _spec_from_config(cfg: dict, *, key: str, name: str, source: str, **info) ->
         **info,
     }
     if mla:
-        spec.update(q_lora_rank=cfg.get("q_lora_rank"), kv_lora_rank=int(cfg["kv_lora_rank"]),
-                    qk_nope_head_dim=int(g("qk_nope_head_dim")), rope_head_dim=int(g("qk_rope_head_dim")),
-                    v_head_dim=int(g("v_head_dim")))
+        spec.update(q_lora_rank=g("q_lora_rank", None), kv_lora_rank=g("kv_lora_rank"),
+                    qk_nope_head_dim=g("qk_nope_head_dim"), rope_head_dim=g("qk_rope_head_dim"),
+                    v_head_dim=g("v_head_dim"))
     # ---- parameters by component
     if mla:
         qk = spec["qk_nope_head_dim"] + spec["rope_head_dim"]
@@ -241,7 +367,7 @@ def _spec_from_config(cfg: dict, *, key: str, name: str, source: str, **info) ->
     mlp = lambda width: 3 * h * width  # noqa: E731  gate, up, down (SwiGLU)
     expert = mlp(moe_inter) + ((2 * moe_inter + h) if gpt_oss else 0)  # gpt-oss experts carry biases
     router = (h * experts + (experts if gpt_oss or "topk_method" in cfg else 0)) if moe_layers else 0
-    shared_width = moe_inter if not llama4 else int(g("intermediate_size"))
+    shared_width = moe_inter if not llama4 else g("intermediate_size")
     params = {
         "embedding": vocab * h,
         "output_head": 0 if spec["tie_embeddings"] else vocab * h,

@@ -311,7 +311,7 @@ def _describe_allowed(allowed: Any) -> str:
         "text": f"a name (text of 1-{MAX_NAME_CHARS} characters)",
         "date": "a date written YYYY-MM-DD",
         "gpu": "a GPU in the catalog or 'auto'",
-        "model": "a model in the open-model catalog",
+        "model": "a model in the open-model catalog or the path of a Hugging Face config.json",
     }.get(allowed, f"a number in {allowed}")
 
 

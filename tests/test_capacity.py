@@ -264,6 +264,57 @@ def test_bad_arguments():
         serving_capacity("llama-3.1-8b", "H100-SXM", 1000, 200, engine="sglang")
 
 
+def test_refusals_name_the_argument_its_value_and_what_is_allowed():
+    """Issue 17: arguments that are not what they stand for are refused in the kit's words, never a TypeError or
+    a figure built on them (an infinite request, a batch cap of 0, a request beyond the context window)."""
+    sc = lambda *a, **k: serving_capacity("llama-3.1-8b", "H100-SXM", *a, **k)  # noqa: E731
+    cases = [
+        (("1000", 250), {}, "input_tokens = '1000' is not allowed; expected a finite number of tokens >= 1 (a str is not a number)."),
+        ((float("inf"), 250), {}, "input_tokens = inf is not allowed; expected a finite number of tokens >= 1."),
+        ((1000, float("nan")), {}, "output_tokens = nan is not allowed; expected a finite number of tokens >= 1."),
+        ((1000, True), {}, "output_tokens = True is not allowed; expected a finite number of tokens >= 1 (a bool is not a number)."),
+        ((1000, 250), {"max_batch": 0}, "max_batch = 0 is not allowed; expected a whole number of sequences >= 1 (the engine's max_num_seqs), or None for the engine's default."),
+        ((1000, 250), {"max_batch": -5}, "max_batch = -5 is not allowed"),
+        ((1000, 250), {"max_batch": 2.5, "tensor_parallel": None}, "max_batch = 2.5 is not allowed"),
+        ((1000, 250), {"tensor_parallel": "2"}, "tensor_parallel = '2' is not allowed; expected a whole number of GPUs >= 1 (or None to choose) (a str is not a number)."),
+        ((1000, 250), {"tensor_parallel": 0}, "tensor_parallel = 0 is not allowed"),
+        ((1000, 250), {"tpot_slo_s": "0.05"}, "tpot_slo_s = '0.05' is not allowed; expected a positive number of seconds, or None for no target"),
+        ((1000, 250), {"memory_utilization": 1.5}, "memory_utilization = 1.5 is not allowed; expected a fraction of each GPU's memory in (0, 1]."),
+        ((200_000, 250), {}, "input_tokens + output_tokens = 200,250 tokens is not allowed; expected at most llama-3.1-8b's "
+                             "context window, 131,072 tokens ('max_position_embeddings' of "
+                             "econ/data/model_configs/meta-llama__Llama-3.1-8B-Instruct.json): engines refuse longer "
+                             "requests (vLLM's max_model_len)."),
+        ((131_072, 1), {"tensor_parallel": None}, "input_tokens + output_tokens = 131,073 tokens is not allowed"),
+    ]
+    for args, kwargs, message in cases:
+        with pytest.raises(ValueError) as e:
+            sc(*args, **kwargs)
+        assert str(e.value).startswith(message), (args, kwargs, str(e.value))
+    assert sc(131_072 - 250, 250, max_batch=1).batch == 1  # the whole window, exactly, is served
+    with pytest.raises(ValueError) as e:
+        sc(np.array([500, 1000, 2000]), 250)
+    assert str(e.value).startswith("input_tokens = array([ 500, 1000, 2000]) is not allowed; expected a finite number of "
+                                   "tokens >= 1, a scalar: serving_capacity sizes one request shape per call")
+    assert "econ.size_fleet" in str(e.value)
+    assert sc(np.array(1000), 250).output_tokens_per_s == sc(1000, 250).output_tokens_per_s  # 0-d: a scalar
+    for call in (lambda: kv_cache_tokens("llama-3.1-8b", "H100-SXM", 1, max_batch=0),
+                 lambda: feasible_tensor_parallel("llama-3.1-8b", "H100-SXM", max_batch=0),  # not "no degree fits"
+                 lambda: gpus_for_model("llama-3.1-8b", "H100-SXM", max_batch=0)):
+        with pytest.raises(ValueError, match=r"^max_batch = 0 is not allowed"):
+            call()
+
+
+def test_a_users_config_sets_the_context_window_it_is_refused_by(tmp_path):
+    cfg = (ROOT / "econ" / "data" / "model_configs" / "meta-llama__Llama-3.1-8B-Instruct.json").read_text(encoding="utf-8")
+    path = tmp_path / "short" / "config.json"
+    path.parent.mkdir()
+    path.write_text(cfg.replace('"max_position_embeddings": 131072', '"max_position_embeddings": 8192'), encoding="utf-8")
+    assert serving_capacity(str(path), "H100-SXM", 7000, 1192).batch >= 1
+    with pytest.raises(ValueError, match=rf"8,193 tokens is not allowed; expected at most {re.escape(str(path))}'s "
+                                         rf"context window, 8,192 tokens \('max_position_embeddings' of {re.escape(str(path))}\)"):
+        serving_capacity(str(path), "H100-SXM", 7001, 1192)
+
+
 # ----------------------------------------------------------------- calibration and validation
 
 
