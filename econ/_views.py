@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ._costs import COMPONENTS, OPTIONS
-from ._params import COST_SECTIONS
+from ._params import COST_SECTIONS, _shown
 from ._prices import price_catalog_version
 
 __all__ = [
@@ -177,7 +177,7 @@ def scenario_header(scenario) -> Markdown:
     """
     path = scenario.file
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12] if path and path.is_file() else "n/a"
-    name = md_text(f"params/{path.name}" if path else scenario.path)
+    name = md_text(_shown(path) if path else scenario.path)  # relative to the project when inside it
     return Markdown(
         f"## {md_text(scenario.title)}\n\n"
         + (f"{md_text(scenario.description, links=True)}\n\n" if scenario.description.strip() else "")

@@ -152,3 +152,15 @@ def test_the_decision_page_shows_hostile_sources_and_model_ids_as_text(write_sce
     page = shown(rests_on(sc, decide(sc, draws=200)))
     assert not page.hrefs and "script" not in page.tags and "img" not in page.tags
     assert "[click](javascript:alert(1))" in "".join(page.text)
+
+
+def test_provenance_names_the_scenario_file_where_it_is(tmp_path):
+    """A scenario outside params/ was shown as params/<name>, a file that does not exist."""
+    from econ import PARAMS_DIR, load_scenario, scenario_header
+
+    outside = tmp_path / "mine.yaml"
+    shutil.copy(PARAMS_DIR / "one_h100_vs_mid_tier.yaml", outside)
+    text = html.unescape(re.sub(r"<[^>]+>|\\", "", str(scenario_header(load_scenario(outside)))))
+    assert f"Scenario file {outside.as_posix()} (sha256" in text and "params/mine.yaml" not in text
+    inside = html.unescape(re.sub(r"<[^>]+>|\\", "", str(scenario_header(load_scenario(PARAMS_DIR / "one_h100_vs_mid_tier.yaml")))))
+    assert "Scenario file params/one_h100_vs_mid_tier.yaml (sha256" in inside
