@@ -42,7 +42,7 @@ _API = {
         "decomposition_view", "finetune_arms", "finetune_conclusion", "finetune_cost_per_request_chart",
         "finetune_cumulative_chart", "finetune_decomposition", "finetune_decomposition_chart",
         "finetune_from_scenario", "finetune_round_usd", "finetune_table", "finetune_view",
-        "finetune_volume_chart", "npv_usd", "payback_months", "payback_sensitivity",
+        "finetune_volume_chart", "model_switch_quality", "npv_usd", "payback_months", "payback_sensitivity",
         "payback_sensitivity_chart", "payback_table", "payback_view", "poisson_cache_hit_rate",
         "prompt_usd_per_request", "pv_cost_usd", "redo_usd_per_month", "training_gpu_hours", "training_usd",
         "winner_by_volume",

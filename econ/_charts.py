@@ -18,12 +18,22 @@ COMPONENT_LABELS = {c: {"gpu_usd": "GPUs", "upgrade_usd": "upgrades"}.get(
 
 
 def _volume_frame(scenario, points: int = 161) -> pd.DataFrame:
+    """Monthly cost of each option and of the decision's routed split at each volume (the fleet re-chosen and the
+    split's router re-tuned to the quality floor at every volume, `econ.plan_costs`; NaN where it cannot reach it)."""
+    from ._breakeven import _tokens_per_request
+    from ._pipeline import PLAN_NAMES, _routed_split, plan_costs
+
     tokens = np.logspace(np.log10(VOLUME_RANGE[0]), np.log10(VOLUME_RANGE[1]), points)
-    costs = cost_vs_volume(scenario, tokens)
+    routed, _ = _routed_split(scenario)
+    requests = tokens / _tokens_per_request(scenario)
+    plans = plan_costs(scenario.replace({"workload.requests_per_day": requests}).values, routed)
     return pd.concat(
-        [pd.DataFrame({"tokens_per_day": tokens, "monthly_usd": c, "option": OPTIONS[k]}) for k, c in costs.items()],
+        [pd.DataFrame({"tokens_per_day": tokens, "option": PLAN_NAMES[k],
+                       "monthly_usd": np.where(np.broadcast_to(p.get("eligible", True), tokens.shape) | (k != "routed"),
+                                               np.broadcast_to(p["monthly_usd"], tokens.shape), np.nan)})
+         for k, p in plans.items()],
         ignore_index=True,
-    )
+    ).dropna(subset=["monthly_usd"])
 
 
 def _short(x: float) -> str:
@@ -41,7 +51,7 @@ def cost_vs_volume_chart(scenario) -> alt.Chart:
     labelled with its volume across the top of the plot, one row each.
     """
     data = _volume_frame(scenario)
-    names = list(OPTIONS.values())
+    names = list(dict.fromkeys(data["option"]))
     lines = alt.Chart(data).mark_line().encode(
         x=alt.X("tokens_per_day:Q", scale=alt.Scale(type="log", domain=list(VOLUME_RANGE)),
                 title="daily volume (tokens per day, input + output; log scale)", axis=count_axis()),
@@ -60,7 +70,12 @@ def cost_vs_volume_chart(scenario) -> alt.Chart:
         if np.isfinite(be.tokens_per_day):
             marks.append((be.tokens_per_day, f"self-hosting cheaper than the {OPTIONS[other]} above {_short(be.tokens_per_day)}"))
     rules = marked_rules(marks, "tokens_per_day", VOLUME_RANGE, log=True)
-    return finish(alt.layer(lines, rules).properties(title="Monthly cost against daily volume", width=640, height=340))
+    routed = "routed split" in names
+    subtitle = ("per-token options: tokens plus fixed monthly costs (engineering, evaluation), so flat at low volumes "
+                "and rising with volume once tokens dominate; self-hosting in steps, one replica at a time"
+                + ("; the routed split with its router re-tuned to the quality floor at each volume" if routed else ""))
+    return finish(alt.layer(lines, rules).properties(
+        title=alt.TitleParams("Monthly cost against daily volume", subtitle=subtitle), width=640, height=340))
 
 
 def usd_per_mtok_vs_utilization_chart(scenario) -> alt.Chart:

@@ -19,6 +19,7 @@ from ._breakeven import breakeven_tokens_per_day
 from ._catalog import gpu_spec
 from ._costs import DAYS_PER_MONTH, HOURS_PER_MONTH, OPTIONS, effective_usd_per_mtok, option_costs
 from ._params import PARAMS_DIR, load_scenario
+from ._pipeline import PLAN_NAMES
 from ._prices import api_price
 from ._style import count_axis, finish
 from ._views import HTML, Markdown, _plural, html_table, pct, tokens, usd
@@ -360,6 +361,18 @@ def claim_8(sc, d) -> Verdict:
                    "FP8 arithmetic but can hold FP8 weights).")
 
 
+def _no_split_reason(v, d) -> str:
+    """Why the decision has no routed split between the closed API and an open model, in one sentence."""
+    rec = PLAN_NAMES.get(d.recommended, d.recommended)
+    if not v["api.permitted"]:
+        return "The closed API is not permitted for this workload, so no request can be routed to it."
+    if d.quality_basis == "cost only":
+        return (f"The decision has no routed split: this scenario asks for no quality above the open model's own "
+                f"(the floor recovers {pct(float(v['routing.recovered_fraction']))} of the closed API's gain), so it "
+                f"compares costs only and no request needs the closed API for quality; the {rec} alone costs least.")
+    return f"The decision has no routed split: the {rec} alone is the cheapest plan that meets the quality floor."
+
+
 def claim_9(sc, d) -> Verdict:
     from ._routing import call_performance_threshold
 
@@ -377,12 +390,14 @@ def claim_9(sc, d) -> Verdict:
         opens = ", ".join(f"{pct(s)} to the {OPTIONS[k]}" for k, s in routed.shares.items() if k != "api")
         head = (f"The decision's routed split, the cheapest plan meeting the quality floor of {d.quality_floor:.1%} "
                 f"with this scenario's router (AUC {auc:.2f}, {pct(h)} hard requests), sends {pct(premium)} of requests "
-                f"to the premium API and {opens}.")
+                f"to the closed API and {opens}.")
     else:
         premium = at_auc
-        head = (f"This scenario has no routed split with the premium API (`api.permitted` is {'yes' if v['api.permitted'] else 'no'}); its "
-                f"quality data (AUC {auc:.2f}, {pct(h)} hard requests, floor recovering {pct(x)} of the premium gain) "
-                f"would need {pct(premium)} of requests on the premium API.")
+        head = _no_split_reason(v, d) + (
+            f" At that floor, {pct(premium)} of requests would need the closed API." if d.quality_basis == "cost only" and
+            v["api.permitted"] else
+            f" This scenario's quality data (router AUC {auc:.2f}, {pct(h)} hard requests, a floor recovering {pct(x)} of "
+            f"the closed API's quality gain) would need {pct(premium)} of requests on the closed API.")
     if premium <= 1 - lo + 1e-6:
         verdict = "holds for this scenario"
     elif perfect <= 1 - lo + 1e-6:
@@ -390,7 +405,7 @@ def claim_9(sc, d) -> Verdict:
     else:
         verdict = "does not hold for this scenario, even with a perfect router"
     return Verdict(9, claim, SOURCES["L"], verdict,
-                   head + f" {pct(lo)}-{pct(hi)} open needs at most {pct(1 - lo)} premium; a perfect router would need "
+                   head + f" {pct(lo)}-{pct(hi)} on open models leaves at most {pct(1 - lo)} for the closed API; a perfect router would need "
                    f"{pct(perfect)} (RouteLLM's call-performance threshold; notebook 05 maps the hard shares and AUCs "
                    "where the claim holds).")
 
@@ -566,18 +581,18 @@ def claim_19(sc, d) -> Verdict:
     reach = (f"an {pct(fintech)} cut needs {pct(need)} of traffic on the open model at this scenario's token prices "
              "(token bill only)" if need <= 1 else
              f"an {pct(fintech)} cut is out of reach on the token bill (the open model costs {pct(opn / prem)} of the "
-             "premium one per token)")
+             "closed API's price per token)")
     claim = "A fintech cut AI spend by 83 % with hybrid self-hosting; hybrid routing generally cuts costs by 30-50 %."
     routed, api = d.options.get("routed"), d.options.get("api")
     if routed is None or api is None or not api.permitted:
-        return Verdict(19, claim, SOURCES["C"], "cannot be tested here: no routed split with the premium API",
-                       f"This scenario's decision has no split between the premium API and an open model; {reach}.")
+        return Verdict(19, claim, SOURCES["C"], "cannot be tested here: no routed split with the closed API",
+                       f"{_no_split_reason(sc.values, d)} Instead: {reach}.")
     saving = 1 - routed.monthly_usd / api.monthly_usd
     verdict = ("holds for this scenario" if lo <= saving <= hi else
                "is exceeded in this scenario" if saving > hi else "does not hold for this scenario")
     return Verdict(19, claim, SOURCES["C"], verdict,
                    f"The decision's routed split costs {usd(routed.monthly_usd)}/month against {usd(api.monthly_usd)} "
-                   f"for the premium API alone, " + (f"{pct(saving)} less" if saving >= 0 else f"{pct(-saving)} more")
+                   f"for the closed API alone, " + (f"{pct(saving)} less" if saving >= 0 else f"{pct(-saving)} more")
                    + f", all costs counted and at the quality floor; {reach}.")
 
 

@@ -22,7 +22,7 @@ Six arms, each costed per request and per month (claim 10 of the reference sheet
     sized for it (fewer prefill tokens, more requests per second per replica).
 
 A fine-tune's payback is measured against the same model with the long prompt (`SAME_MODEL`), so that it counts
-the fine-tune alone; the switch from the premium API to the open model is a saving of its own, and
+the fine-tune alone; the switch from the closed API to the open model is a saving of its own, and
 `finetune_decomposition` shows the two side by side. Each arm can carry a quality difference (a share of
 requests redone at a cost). Monthly running costs come from the kit's cost model (`option_costs`) with the prompt
 length and prices of each arm, so engineering, evaluation, compliance and fleet sizing are counted the same way
@@ -41,7 +41,7 @@ import pandas as pd
 from ._costs import DAYS_PER_MONTH, api_usage_usd_per_request, option_costs
 from ._timeline import annuity_factor, monthly_discount_rate
 from ._style import USD_AXIS, color_scale, count_axis, finish, marked_rules
-from ._views import HTML, Markdown, html_table, pct, usd, usd_column
+from ._views import HTML, Markdown, _esc, html_table, pct, usd, usd_column
 
 __all__ = [
     "ARMS",
@@ -63,6 +63,7 @@ __all__ = [
     "payback_table",
     "payback_view",
     "finetune_decomposition",
+    "model_switch_quality",
     "decomposition_view",
     "payback_sensitivity",
     "breakeven_redo_share",
@@ -78,8 +79,8 @@ __all__ = [
 ]
 
 ARMS = {
-    "long": "premium API, long prompt",
-    "cached": "premium API, long prompt, cached",
+    "long": "closed API, long prompt",
+    "cached": "closed API, long prompt, cached",
     "managed_long": "managed base, long prompt",
     "managed_ft": "fine-tuned, managed",
     "selfhost_long": "self-hosted base, long prompt",
@@ -626,7 +627,7 @@ def payback_table(scenario) -> pd.DataFrame:
 
     The fine-tune alone: the fine-tuned arm and its baseline (`SAME_MODEL`) run the same model at the same prices,
     so the saving is what the shorter prompt is worth, net of the serving premium and of redone requests. The
-    switch from the premium API to the open model is in `finetune_decomposition`.
+    switch from the closed API to the open model is in `finetune_decomposition`.
 
     Columns: ``finetuned``, ``against``, ``monthly_saving_usd`` (running cost saved [USD/month]), ``upfront_usd``,
     ``retrain_usd`` [USD], ``payback_months`` (inf: never), ``payback_requests``, ``npv_usd`` over the horizon.
@@ -658,14 +659,14 @@ def payback_table(scenario) -> pd.DataFrame:
 
 
 def _premium_start(arms: Mapping[str, Mapping[str, Any]]) -> str:
-    """The premium-API long-prompt arm a team would run without fine-tuning: the cheaper of list price and cached
+    """The closed-API long-prompt arm a team would run without fine-tuning: the cheaper of list price and cached
     (among the permitted ones; both for reference when neither is)."""
     allowed = [a for a in PREMIUM_ARMS if arms[a]["permitted"]] or list(PREMIUM_ARMS)
     return min(allowed, key=lambda a: float(arms[a]["running_usd"]))
 
 
 def finetune_decomposition(scenario) -> pd.DataFrame:
-    """What moving from the premium API with the long prompt to each fine-tuned arm saves, in two parts.
+    """What moving from the closed API with the long prompt to each fine-tuned arm saves, in two parts.
 
     Parameters
     ----------
@@ -674,7 +675,7 @@ def finetune_decomposition(scenario) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        Three rows per fine-tuned arm: ``step`` ``"model switch"`` (the premium API's long prompt, the cheaper of
+        Three rows per fine-tuned arm: ``step`` ``"model switch"`` (the closed API's long prompt, the cheaper of
         list price and cached, to the same open model as the fine-tune with the long prompt), ``"fine-tune"`` (that
         model with the long prompt to the fine-tuned model with the short prompt) and ``"total"``. Columns
         ``finetuned``, ``step``, ``from_arm``, ``to_arm`` (labels), ``from_usd``, ``to_usd`` (running cost
@@ -706,7 +707,48 @@ def finetune_decomposition(scenario) -> pd.DataFrame:
                          "saving_usd": arms[a]["running_usd"] - arms[b]["running_usd"],
                          "net_saving_usd": arms[a]["monthly_equivalent_usd"] - arms[b]["monthly_equivalent_usd"],
                          "permitted": arms[a]["permitted"] and arms[b]["permitted"]})
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    table.attrs["quality_sentence"] = model_switch_quality(scenario)
+    return table
+
+
+def model_switch_quality(scenario, decision=None) -> str:
+    """Whether the model switch's saving holds at equal quality, in one sentence computed from the decision's
+    quality inputs (`econ.quality_inputs`: the open model's and the closed API's acceptable answers, the floor).
+
+    Parameters
+    ----------
+    scenario : Scenario
+    decision : Decision, optional
+        The scenario's decision (`econ.decision`); its qualities and floor are used when given (the same figures).
+
+    Examples
+    --------
+    >>> from econ import load_scenario, PARAMS_DIR
+    >>> print(model_switch_quality(load_scenario(PARAMS_DIR / "enterprise_steady.yaml")))  # doctest: +NORMALIZE_WHITESPACE
+    The model switch's saving is not available at equal quality: the open model answers 86.0% of requests
+    acceptably, below this scenario's floor of 92.4% (the closed API: 94.0%), so the decision rules the open model
+    out alone; the fine-tune's own saving compares the open model with itself.
+    """
+    from ._pipeline import quality_inputs
+
+    if decision is not None:
+        q_open, q_api, floor = decision.options["managed"].quality, decision.options["api"].quality, decision.quality_floor
+        meets = decision.options["managed"].meets_floor
+    else:
+        q = quality_inputs(scenario.values)
+        q_open, q_api, floor = (float(q["quality"]["managed"]), float(q["quality"]["api"]), float(q["floor"]))
+        meets = bool(q["meets"]["managed"])
+    if not meets:
+        return (f"The model switch's saving is not available at equal quality: the open model answers {q_open:.1%} of "
+                f"requests acceptably, below this scenario's floor of {floor:.1%} (the closed API: {q_api:.1%}), so the "
+                "decision rules the open model out alone; the fine-tune's own saving compares the open model with itself.")
+    if q_open < q_api:
+        return (f"The open model answers {q_open:.1%} of requests acceptably, below the closed API's {q_api:.1%} but at "
+                f"or above this scenario's floor of {floor:.1%}: the model switch's saving holds at the quality the "
+                "scenario asks for, not at the closed API's.")
+    return (f"The open model answers {q_open:.1%} of requests acceptably, as well as the closed API ({q_api:.1%}): "
+            "the model switch's saving holds at equal quality.")
 
 
 def decomposition_view(table: pd.DataFrame) -> HTML:
@@ -718,7 +760,9 @@ def decomposition_view(table: pd.DataFrame) -> HTML:
              "saves, net of fine-tuning costs (USD a month)": cols["net_saving_usd"][i],
              "permitted": "yes" if r["permitted"] else "no (for reference)"}
             for i, r in enumerate(table.to_dict("records"))]
-    return html_table(rows, "econ-table decomposition", tuple(list(rows[0])[4:8]) if rows else ())
+    out = html_table(rows, "econ-table decomposition", tuple(list(rows[0])[4:8]) if rows else ())
+    note = table.attrs.get("quality_sentence")
+    return HTML(f"{out}<p>{_esc(note)}</p>") if note else out
 
 
 def breakeven_redo_share(scenario, arm: str, against: str | None = None) -> float:
@@ -869,7 +913,7 @@ def _saves(x: float) -> str:
 
 def finetune_conclusion(scenario, decision=None) -> Markdown:
     """Which arm costs least over the horizon, what the fine-tune alone saves and when it pays back (against the
-    same model with the long prompt), how much of the saving over the premium API is the model switch, and at what
+    same model with the long prompt), how much of the saving over the closed API is the model switch, and at what
     daily volume the cheapest arm changes, every figure computed.
 
     Parameters
@@ -927,13 +971,8 @@ def finetune_conclusion(scenario, decision=None) -> Markdown:
         ref = "" if dec["permitted"].iloc[0] else "; not permitted here, for reference"
         lines.append(f"**The model switch is a saving of its own.** From the {start} ({usd(float(dec['from_usd'].iloc[0]))} a "
                      f"month{ref}), " + "; ".join(split) + ".")
-    if decision is not None and decision.quality_basis == "floor":
-        o = decision.options["managed"]
-        if not o.meets_floor:
-            lines.append(f"These arms take the open model to answer as well as the premium one (no redone requests); the "
-                         f"scenario's quality data put it at {o.quality:.1%} acceptable answers against a floor of "
-                         f"{decision.quality_floor:.1%}, so the model switch's saving is not available at equal quality "
-                         "(the decision above), while the fine-tune's own saving compares the open model with itself.")
+    if split:
+        lines.append(model_switch_quality(scenario, decision))
     segs = _segments(winner_by_volume(scenario))
     if len(segs) == 1:
         lines.append(f"{segs[0][0].capitalize()} stays cheapest from {_round2(segs[0][1])} to {_round2(segs[0][2])} requests a day.")
@@ -1070,7 +1109,7 @@ def claim10_case(scenario) -> Markdown:
         ("The claim holds on one model: the shorter prompt cuts the token bill and multiplies what one GPU serves. "
          if holds else "The claim does not hold here: the shorter prompt does not both cut the bill and raise what a GPU serves. ")
         + "Whether fine-tuning pays for itself depends on the training and retraining costs against that saving "
-        "(`payback_table`), not on the move from the premium API to the open model, which is a saving of its own.",
+        "(`payback_table`), not on the move from the closed API to the open model, which is a saving of its own.",
     ]))
 
 
@@ -1208,7 +1247,7 @@ def payback_sensitivity_chart(scenario, factor: str) -> alt.Chart:
 
 
 def finetune_decomposition_chart(table: pd.DataFrame) -> alt.Chart:
-    """Waterfall of `finetune_decomposition`: for each fine-tuned arm, the premium API's running cost, the model
+    """Waterfall of `finetune_decomposition`: for each fine-tuned arm, the closed API's running cost, the model
     switch, the fine-tune and what is left, in USD a month (a step that costs more than it saves is red)."""
     rows = []
     for ft, g in table.groupby("finetuned", sort=False):

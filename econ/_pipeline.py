@@ -54,7 +54,7 @@ DECISION_SEED = 2026
 """Seed of those draws: the same seed gives the same confidence."""
 ROUTED = "routed"
 PLAN_NAMES = {**OPTIONS, ROUTED: "routed split"}
-_DEST_KEYS = {"self-hosted": "selfhost", "managed open endpoint": "managed", "premium API": "api"}
+_DEST_KEYS = {"self-hosted": "selfhost", "managed open endpoint": "managed", "closed API": "api"}
 
 
 # ------------------------------------------------------------------------------------------------ results
@@ -269,14 +269,14 @@ class _Routed:
 
     shares: dict[str, float]      # option key -> share of requests
     premium_share: float
-    min_premium_share: float      # what the open destinations' capacity leaves to the premium API
+    min_premium_share: float      # what the open destinations' capacity leaves to the closed API
     router_usd_per_request: float
     router_hours_per_month: float
 
 
 def _routed_split(scenario) -> tuple[_Routed | None, Any]:
     """The routed split of `econ.routed_plan` (the cheapest split meeting the floor over the permitted options, or
-    the split a router tuned to the floor makes when the cheapest plan is the premium API alone), if it uses two or
+    the split a router tuned to the floor makes when the cheapest plan is the closed API alone), if it uses two or
     more options."""
     from ._routing import routed_plan, routing_from_scenario
 

@@ -725,6 +725,9 @@ def _name_problem(files: list[Path]) -> str | None:
         if f.stem[:1] in ("_", "."):
             return (f"scenario file {f}: names starting with '_' or '.' are reserved for the kit "
                     "(params/_defaults.yaml, outputs/_static/); rename the file")
+        if f.stem.casefold() in ("index.html", "summary.xlsx"):
+            return (f"scenario file {f}: the name '{f.stem}' is taken by the report's own outputs/{f.stem}; rename "
+                    "the file")
         if f.stem.casefold() in seen:  # casefold: outputs/ may be on a case-insensitive disk
             return (f"two scenarios are named '{f.stem}': {seen[f.stem.casefold()]} and {f}. A scenario's pages go to "
                     f"outputs/{f.stem}/, so scenario file names must differ; rename one of them")

@@ -1,7 +1,7 @@
-"""Hybrid routing: how much traffic should go to a cheap open model and how much to a premium API.
+"""Hybrid routing: how much traffic should go to a cheap open model and how much to a closed API.
 
 Requests come in two difficulty classes, a share ``hard_share`` of hard ones and the rest easy. Every destination
-(a self-hosted open model, a managed open endpoint, a premium API, ...) has a marginal cost per request, a fixed
+(a self-hosted open model, a managed open endpoint, a closed API, ...) has a marginal cost per request, a fixed
 monthly cost paid whenever it takes traffic, a capacity (the most of the traffic it can take) and a quality per
 class: the probability of an acceptable answer on an easy and on a hard request. A router scores each request's
 difficulty and sends the highest scores to the stronger destinations; its skill is its ROC AUC, from 0.5 (random)
@@ -363,10 +363,10 @@ def routing_destinations(names, usd_per_request, quality_easy, quality_hard, fix
 
     Examples
     --------
-    >>> d = routing_destinations(["premium API", "self-hosted", "managed open"], [0.01, 0.0002, 0.001],
+    >>> d = routing_destinations(["closed API", "self-hosted", "managed open"], [0.01, 0.0002, 0.001],
     ...                          [0.97, 0.95, 0.95], [0.90, 0.40, 0.40], [0, 6_000, 0], [1, 0.8, 1])
     >>> list(d["destination"])
-    ['self-hosted', 'managed open', 'premium API']
+    ['self-hosted', 'managed open', 'closed API']
     """
     names = [str(n) for n in names]
     n = len(names)
@@ -697,7 +697,7 @@ def optimal_split(destinations, hard_share, router_auc, quality_floor, requests_
     router_usd_per_request : float
         Cost of scoring a request [USD/request], see `split_monthly_usd`.
     only : sequence of str, optional
-        Destinations the split may use (default all), e.g. a self-hosted fleet and the premium API.
+        Destinations the split may use (default all), e.g. a self-hosted fleet and the closed API.
 
     Returns
     -------
@@ -1251,7 +1251,7 @@ def overflow_summary(frame: pd.DataFrame) -> dict:
 
 # ------------------------------------------------------------------------------------------ scenario bridge
 
-SELFHOST, MANAGED, PREMIUM = "self-hosted", "managed open endpoint", "premium API"
+SELFHOST, MANAGED, PREMIUM = "self-hosted", "managed open endpoint", "closed API"
 """Destination names used by `routing_from_scenario`."""
 
 
@@ -1262,7 +1262,7 @@ class RoutingInputs:
     ``split_args`` are the keyword arguments of `optimal_split`, `cost_by_split` and `cost_quality_frontier`;
     ``claims_args`` those of `hybrid_claims_grid` (with the grid axes to add); ``overflow_args`` those of
     `overflow_costs` but ``routed_share``; ``selfhost_hybrid`` the destinations of claim 9's set-up (the
-    self-hosted fleet and the premium API, those permitted), for ``only=``.
+    self-hosted fleet and the closed API, those permitted), for ``only=``.
     """
 
     destinations: pd.DataFrame
@@ -1302,7 +1302,7 @@ def routing_from_scenario(scenario) -> RoutingInputs:
     Returns
     -------
     RoutingInputs
-        Destinations (self-hosted, managed open endpoint, premium API; those not permitted are left out and listed
+        Destinations (self-hosted, managed open endpoint, closed API; those not permitted are left out and listed
         in ``excluded``), the router, the quality floor and the overflow inputs.
 
     Notes
@@ -1333,7 +1333,7 @@ def routing_from_scenario(scenario) -> RoutingInputs:
     >>> from econ import load_scenario, PARAMS_DIR
     >>> r = routing_from_scenario(load_scenario(PARAMS_DIR / "regulated_on_prem.yaml"))
     >>> list(r.destinations["destination"]), list(r.excluded)
-    (['self-hosted', 'managed open endpoint'], ['premium API'])
+    (['self-hosted', 'managed open endpoint'], ['closed API'])
     """
     from ._pipeline import quality_inputs
 
@@ -1404,7 +1404,7 @@ def routed_plan(inputs: RoutingInputs) -> RoutingPlan | None:
     -------
     RoutingPlan or None
         The cheapest split over every permitted destination that meets the floor (`optimal_split`, ``kind ==
-        "cheapest"``). When that split sends everything to the premium API, the split a router tuned to the floor
+        "cheapest"``). When that split sends everything to the closed API, the split a router tuned to the floor
         makes between the cheapest open destination and the API instead (`routed_split`, ``kind == "tuned"``:
         priced to show what splitting would cost, not recommended), if it splits. Otherwise the cheapest plan, one
         destination (no premium level, or a floor the open model meets): there is no split. None when no plan
@@ -1415,7 +1415,7 @@ def routed_plan(inputs: RoutingInputs) -> RoutingPlan | None:
     >>> from econ import load_scenario, PARAMS_DIR
     >>> p = routed_plan(routing_from_scenario(load_scenario(PARAMS_DIR / "enterprise_steady.yaml")))
     >>> p.kind, {k: round(v, 4) for k, v in p.shares.items() if v}, round(p.monthly_usd, 2)
-    ('cheapest', {'managed open endpoint': 0.4758, 'premium API': 0.5242}, 9587.87)
+    ('cheapest', {'managed open endpoint': 0.4758, 'closed API': 0.5242}, 9587.87)
     """
     try:
         plan = optimal_split(**inputs.split_args)
@@ -1595,14 +1595,14 @@ def routing_findings(inputs: RoutingInputs, plan: RoutingPlan, hybrid: RoutingPl
                                          p["quality_easy"], p["quality_hard"])
         q_open = (1 - h) * o["quality_easy"] + h * o["quality_hard"]
         q_prem = (1 - h) * p["quality_easy"] + h * p["quality_hard"]
-        out.append(f"To recover {pct(x)} of the premium API's quality gain (from {q_open:.1%} to {q_prem:.1%} "
+        out.append(f"To recover {pct(x)} of the closed API's quality gain (from {q_open:.1%} to {q_prem:.1%} "
                    f"acceptable answers, so a floor of {inputs.quality_floor:.1%}), a router of AUC {auc:.2f} must send "
                    f"{cpt[0]:.1%} of requests to it (RouteLLM's CPT({pct(x)})); a random router needs {cpt[1]:.1%}, "
                    f"a perfect one {cpt[2]:.1%}.")
     if SELFHOST in hybrid.shares and hybrid.premium:
         s_sh, s_p = hybrid.shares[SELFHOST], hybrid.premium_share
         sav = hybrid.savings_vs_premium
-        out.append(f"Claim 9's set-up, the self-hosted fleet plus the premium API: {pct(s_sh)} of requests on the fleet "
+        out.append(f"Claim 9's set-up, the self-hosted fleet plus the closed API: {pct(s_sh)} of requests on the fleet "
                    f"and {pct(s_p)} on the API cost {usd(hybrid.monthly_usd)} a month against "
                    f"{usd(hybrid.all_premium_usd)} all-premium, " + (f"a saving of {pct(sav)}." if sav >= 0 else
                                                                      f"{pct(-sav)} more."))
@@ -1692,7 +1692,7 @@ def hybrid_claims_chart(grid: pd.DataFrame) -> alt.Chart:
         color=alt.condition(f"abs(datum.savings_vs_premium) > {0.6 * lim}", alt.value("white"), alt.value("black")))
     return finish((cells + text).properties(
         title=alt.TitleParams("Self-hosted hybrid: premium share needed and saving",
-                              subtitle="label: share sent to the premium API; colour: saving against sending everything "
+                              subtitle="label: share sent to the closed API; colour: saving against sending everything "
                                        "there (red: costs more); outlined: claim 9 holds"), width=480, height=260))
 
 
@@ -1734,7 +1734,7 @@ def routing_cost_chart(frame: pd.DataFrame, plan: RoutingPlan | None = None) -> 
 
 
 def _place(destination: str) -> str:
-    """A destination as a place requests go to: "self-hosted fleet", "premium API"."""
+    """A destination as a place requests go to: "self-hosted fleet", "closed API"."""
     return "self-hosted fleet" if destination == SELFHOST else destination
 
 
@@ -1761,14 +1761,14 @@ def routing_frontier_chart(frame: pd.DataFrame) -> alt.Chart:
     flat = frontier["quality"].nunique() <= 1  # every destination gives the same quality: no frontier to draw
     lines = [] if flat else [alt.Chart(frontier).mark_line(point=False).encode(x=x, y=y, color=color, tooltip=tips)]
     points = data[data["point"] != "frontier"].assign(label=lambda f: f["point"].map(
-        {"chosen": "the routed split", "all premium": "everything on the premium API",
+        {"chosen": "the routed split", "all premium": "everything on the closed API",
          "all open": "everything on the cheapest open destination"}).fillna(f["point"]))
-    kinds = [k for k in ("the routed split", "everything on the premium API",
+    kinds = [k for k in ("the routed split", "everything on the closed API",
                          "everything on the cheapest open destination") if k in set(points["label"])]
     marks = alt.Chart(points).mark_point(size=110, filled=True, color="#333333", opacity=1).encode(
         x=x, y=y, tooltip=tips,
         shape=alt.Shape("label:N", title="point", sort=kinds, scale=alt.Scale(
-            domain=kinds, range=[{"the routed split": "triangle-up", "everything on the premium API": "square"}.get(
+            domain=kinds, range=[{"the routed split": "triangle-up", "everything on the closed API": "square"}.get(
                 k, "circle") for k in kinds]), legend=alt.Legend(orient="bottom", direction="vertical")))
     title = alt.TitleParams("Cheapest monthly cost for each quality level", subtitle=(
         "every destination permitted gives the same quality: there is nothing to trade" if flat else

@@ -38,16 +38,14 @@ OPTION_COLORS = {
     "self-hosted cheaper": _GREEN,
     "closed API cheaper": _BLUE,
     "managed open endpoint cheaper": _ORANGE,
-    # the same options as the routing page names its destinations
-    "premium API": _BLUE,
     # self-hosting's price bases over time (econ._timeline.TIMELINE_OPTIONS)
     "self-hosted, on-demand GPUs": _GREEN2,
     "self-hosted, 1-year commitment": _GREEN,
     "self-hosted, 3-year commitment": _TEAL,
     "self-hosted, bought GPUs": _BROWN,
     # the arms of the fine-tuning page (econ._finetune.ARMS): the option's hue, paler for the variant
-    "premium API, long prompt": _BLUE,
-    "premium API, long prompt, cached": _BLUE2,
+    "closed API, long prompt": _BLUE,
+    "closed API, long prompt, cached": _BLUE2,
     "managed base, long prompt": _ORANGE2,
     "fine-tuned, managed": _ORANGE,
     "self-hosted base, long prompt": _GREEN2,

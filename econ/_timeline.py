@@ -33,6 +33,7 @@ import pandas as pd
 from ._costs import HOURS_PER_MONTH, OPTIONS, option_costs
 from ._fleet import fleet_candidates
 from ._params import TOKEN_PRICE_KEYS
+from ._pipeline import _routed_split, quality_inputs
 from ._style import PALETTE, USD_AXIS, color_scale, finish, marked_rules
 from ._views import HTML, Markdown, html_table, pct, usd, usd_column
 
@@ -77,8 +78,10 @@ TIMELINE_OPTIONS = {
     "selfhost_1y": "self-hosted, 1-year commitment",
     "selfhost_3y": "self-hosted, 3-year commitment",
     "selfhost_buy": "self-hosted, bought GPUs",
+    "routed": "routed split",
 }
-"""Ways to serve over time (keys) and their display names."""
+"""Ways to serve over time (keys) and their display names; ``routed`` is the decision's routed split (its
+destinations held, its router re-tuned to the quality floor every month, `econ.plan_costs`)."""
 HOURS_PER_WEEK = 40.0
 """Hours in an engineer-week [h]."""
 COMMITMENTS = {"selfhost_1y": (12, "horizon.commitment_discount_1y"), "selfhost_3y": (36, "horizon.commitment_discount_3y")}
@@ -87,6 +90,13 @@ GROWTH_KINDS = ("compound", "s_curve")
 
 def _family(option: str) -> str:
     return "selfhost" if option.startswith("selfhost") else option
+
+
+def _families(tl, option: str | None) -> set[str]:
+    """The families (api, managed, selfhost) an option runs on: a routed split runs on each of its destinations."""
+    if option is None:
+        return set()
+    return set(tl.routed_shares) if option == "routed" else {_family(option)}
 
 
 # ------------------------------------------------------------------------------------------ pure formulas
@@ -356,7 +366,10 @@ class Timeline:
     """Monthly inputs of the path problem for one scenario: arrays of length ``months`` (month 0 first).
 
     Built by `timeline_from_scenario`; the cost of every way to serve, in every month, comes from the cost
-    model evaluated once over the horizon.
+    model evaluated once over the horizon. ``routed_shares``: the decision's routed split today (option family →
+    share of requests; empty without one); ``decision_recommended``: the key of the decision's recommended plan
+    (``api``, ``managed``, ``selfhost`` or ``routed``); ``decision_pv_usd``: each plan's present cost over the
+    horizon at today's volume and prices, as the decision page states it [USD].
     """
 
     name: str
@@ -383,6 +396,9 @@ class Timeline:
     parallel_run_months: float
     inputs: dict = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    routed_shares: dict[str, float] = field(default_factory=dict)
+    decision_recommended: str = ""
+    decision_pv_usd: dict[str, float] = field(default_factory=dict)
 
     @property
     def df(self) -> np.ndarray:
@@ -445,20 +461,25 @@ def _purchase_usd_per_gpu(v, fleet) -> np.ndarray:
     return catalog * np.asarray(v["selfhost.purchase_price_factor"], float)
 
 
-def timeline_from_scenario(scenario) -> Timeline:
+def timeline_from_scenario(scenario, decision=None) -> Timeline:
     """The monthly inputs of the path problem for a scenario (the bridge from `load_scenario`).
 
     Parameters
     ----------
     scenario : Scenario
         A scenario with a ``horizon`` section (``params/_defaults.yaml``).
+    decision : Decision, optional
+        The scenario's decision (`econ.decision`): its recommended plan and present costs are what the page's
+        conclusion compares with. Computed by the pipeline's own functions when not given (the same figures).
 
     Returns
     -------
     Timeline
         Volume, GPUs needed, per-token monthly costs, self-hosting running costs and GPU prices month by month,
         from two calls of `option_costs` with arrays of length ``horizon.months`` (GPUs rented, GPUs bought), the
-        options the scenario permits, and notes on what it forbids.
+        options eligible as in the decision (permitted and meeting the quality floor, `econ.plan_costs`), the
+        decision's routed split priced month by month with the same growth and price paths, and notes on what is
+        left out and why.
 
     Raises
     ------
@@ -471,11 +492,30 @@ def timeline_from_scenario(scenario) -> Timeline:
     >>> tl = timeline_from_scenario(load_scenario(PARAMS_DIR / "regulated_on_prem.yaml"))
     >>> tl.options, tl.start
     (('managed', 'selfhost_buy'), None)
+    >>> tl = timeline_from_scenario(load_scenario(PARAMS_DIR / "enterprise_steady.yaml"))
+    >>> tl.options, tl.decision_recommended
+    (('api', 'routed'), 'routed')
     """
+    routed, _ = _routed_split(scenario)
+    return _timeline(scenario, routed, decision)
+
+
+_DECISION_BASIS = {"selfhost": lambda v: "selfhost_buy" if v["selfhost.gpu_cost_mode"] == "buy" else
+                    "selfhost_ondemand" if float(v["selfhost.commitment_discount"]) == 0 else "selfhost"}
+"""The timeline option the decision's self-hosted plan is priced as (its price basis; a commitment of the scenario's
+own discount has no timeline twin, whose commitments are priced from ``horizon.*``)."""
+
+
+def _timeline(scenario, routed, decision=None) -> Timeline:
+    """`timeline_from_scenario` with the decision's routed split given (held across a sensitivity grid)."""
+    from ._pipeline import PLAN_NAMES, _plan_result, plan_costs
+
     values = scenario.values
     months = int(values["horizon.months"])
     v, gpu_idx = _horizon_values(values, months)
-    rent = option_costs(scenario.replace({**v, "selfhost.gpu_cost_mode": "rent"}).values)
+    rent_values = scenario.replace({**v, "selfhost.gpu_cost_mode": "rent"}).values
+    plans = plan_costs(rent_values, routed)
+    rent = plans
     sh = rent["selfhost"]
     purchase = np.broadcast_to(_purchase_usd_per_gpu(v, sh), (months,)).astype(float)
     buyable = bool(np.all(np.isfinite(purchase)))
@@ -483,13 +523,36 @@ def timeline_from_scenario(scenario) -> Timeline:
                                          "selfhost.purchase_usd_per_gpu": np.where(buyable, purchase, 0.0)}).values)
     gpus = np.broadcast_to(sh["gpus"], (months,)).astype(float)
     ops = sum(sh[c] for c in ("engineering_usd", "evaluation_usd", "upgrade_usd", "egress_storage_usd", "compliance_usd"))
+    # today's plans, as the decision prices them (flat volume and prices): eligibility, recommendation, present costs
+    q = quality_inputs(values)
+    floor = float(q["floor"])
+    today = plan_costs(values, routed)
+    horizon = {"months": months, "discount_rate_per_year": float(values["horizon.discount_rate_per_year"]),
+               "life_months": 12.0 * float(values["selfhost.amortization_years"]),
+               "resale_share": float(values["horizon.resale_share"])}
+    if decision is not None:
+        results = decision.options
+        recommended = decision.recommended
+    else:
+        results = {k: _plan_result(k, today, values, floor, horizon) for k in today}
+        eligible = sorted((r for r in results.values() if r.eligible), key=lambda r: r.monthly_usd)
+        recommended = eligible[0].key if eligible else ""
     notes, options = [], []
+    below = lambda key: bool(values[f"{key}.permitted"]) and not results[key].meets_floor  # noqa: E731
     for key in ("api", "managed"):
-        if values[f"{key}.permitted"]:
-            options.append(key)
-        else:
+        if not values[f"{key}.permitted"]:
             notes.append(f"The {OPTIONS[key]} is not permitted for this workload ({key}.permitted is false): no path uses it.")
-    if values["selfhost.permitted"]:
+        elif below(key):
+            notes.append(f"The {OPTIONS[key]} is left out, as on the decision page: its quality, "
+                         f"{results[key].quality:.1%} acceptable answers, is below the floor of {floor:.1%}.")
+        else:
+            options.append(key)
+    if not values["selfhost.permitted"]:
+        notes.append("Self-hosting is not permitted for this workload (selfhost.permitted is false).")
+    elif below("selfhost"):
+        notes.append(f"Self-hosting is left out, as on the decision page: the open model's quality, "
+                     f"{results['selfhost'].quality:.1%} acceptable answers, is below the floor of {floor:.1%}.")
+    else:
         if values["horizon.selfhost_rent_permitted"]:
             options += ["selfhost_ondemand", "selfhost_1y", "selfhost_3y"]
         else:
@@ -501,8 +564,19 @@ def timeline_from_scenario(scenario) -> Timeline:
             notes.append(f"Buying is left out: no purchase price is known for the fleet's GPU "
                          f"({fleet_candidates(v).gpu[int(np.ravel(sh['candidate'])[0])]}; state "
                          "selfhost.purchase_usd_per_gpu to include it).")
-    else:
-        notes.append("Self-hosting is not permitted for this workload (selfhost.permitted is false).")
+    per_token = {k: np.broadcast_to(rent[k]["monthly_usd"], (months,)).astype(float) for k in ("api", "managed")}
+    routed_shares = {}
+    if routed is not None:
+        r = plans["routed"]
+        ok = np.broadcast_to(r["eligible"], (months,))
+        if bool(np.all(ok)) and "routed" in results and results["routed"].eligible:
+            options.append("routed")
+            per_token["routed"] = np.broadcast_to(r["monthly_usd"], (months,)).astype(float)
+            routed_shares = dict(routed.shares)
+            on = " and ".join(f"the {OPTIONS[k]}" for k in routed_shares)
+            gpus_note = " (its self-hosted GPUs on demand)" if "selfhost" in routed_shares else ""
+            notes.append(f"The {PLAN_NAMES['routed']} runs on {on}{gpus_note}: every month its router is re-tuned so "
+                         "that quality meets the floor, at that month's volume and prices.")
     if not options:
         raise ValueError(f"{scenario.path}: no option is permitted (api, managed and selfhost all have permitted: false)")
     start = values["horizon.start_option"]
@@ -510,7 +584,7 @@ def timeline_from_scenario(scenario) -> Timeline:
         start = None
         notes.append("Nothing is in place at the start (horizon.start_option is none): the first option pays its setup.")
     elif start not in options:
-        notes.append(f"The start option, {TIMELINE_OPTIONS[start]}, is not permitted here: the team is taken to start "
+        notes.append(f"The start option, {TIMELINE_OPTIONS[start]}, is not eligible here: the team is taken to start "
                      "with nothing in place, and the first option pays its setup (engineering and evaluation).")
         start = None
     per_gpu_power = np.where(gpus > 0, np.broadcast_to(buy["selfhost"]["power_usd"], (months,)) / np.maximum(gpus, 1), 0.0)
@@ -523,7 +597,7 @@ def timeline_from_scenario(scenario) -> Timeline:
         discount_rate_per_year=float(values["horizon.discount_rate_per_year"]),
         requests_per_day=np.asarray(v["workload.requests_per_day"], float),
         gpus=gpus,
-        per_token_usd={k: np.broadcast_to(rent[k]["monthly_usd"], (months,)).astype(float) for k in ("api", "managed")},
+        per_token_usd=per_token,
         selfhost_ops_usd=np.broadcast_to(ops, (months,)).astype(float),
         ondemand_usd_per_gpu_month=np.broadcast_to(sh["gpu_usd"] / np.maximum(sh["gpus"], 1), (months,)).astype(float),
         purchase_usd_per_gpu=purchase,
@@ -539,6 +613,9 @@ def timeline_from_scenario(scenario) -> Timeline:
         parallel_run_months=float(values["horizon.parallel_run_months"]),
         inputs={k.removeprefix("horizon."): values[k] for k in values if k.startswith("horizon.")},
         notes=tuple(notes),
+        routed_shares=routed_shares,
+        decision_recommended=recommended,
+        decision_pv_usd={_DECISION_BASIS.get(k, lambda v: k)(values): float(r.pv_usd) for k, r in results.items()},
     )
 
 
@@ -580,7 +657,7 @@ def _segment_flows(tl: Timeline, option: str, s: int, accrual: bool = False, cac
     t = np.arange(T)
     in_use = (t >= s) & (t < np.arange(T + 1)[:, None])  # [e, month]
     flows = np.zeros((T + 1, T + 1))
-    if option in ("api", "managed"):
+    if option in ("api", "managed", "routed"):
         flows[:, 1:] = in_use * tl.per_token_usd[option]
     elif option == "selfhost_ondemand":
         flows[:, 1:] = in_use * (tl.selfhost_ops_usd + tl.gpus * tl.ondemand_usd_per_gpu_month)
@@ -664,10 +741,11 @@ def _switch_usd(tl: Timeline, before: str | None, after: str, month: int) -> flo
         return 0.0
     if before is not None and _family(before) == _family(after):  # another way to pay for GPUs
         return tl.contract_weeks * tl.labour_usd_per_week
-    setup = (tl.switch_weeks[_family(after)] + tl.evaluation_weeks) * tl.labour_usd_per_week
+    new = _families(tl, after) - _families(tl, before)  # a routed split sets up each destination not yet in use
+    setup = (sum(tl.switch_weeks[f] for f in new) + tl.evaluation_weeks) * tl.labour_usd_per_week
     if before is None:
         return setup
-    if after in ("api", "managed"):
+    if after in ("api", "managed", "routed"):
         shadow = tl.per_token_usd[after][month]
     elif "selfhost_ondemand" in tl.options:  # self-hosting shadows on on-demand GPUs
         shadow = tl.selfhost_ops_usd[month] + tl.gpus[month] * tl.ondemand_usd_per_gpu_month[month]
@@ -686,7 +764,8 @@ def switch_costs_pv(tl: Timeline) -> tuple[np.ndarray, np.ndarray]:
     initial : ndarray
         ``[option]``: cost of being on it in month 0 coming from ``tl.start`` (0 for the start option itself).
     switch : ndarray
-        ``[from, to, month]``, months ``0 .. T``: engineering weeks of the new option's family plus evaluation
+        ``[from, to, month]``, months ``0 .. T``: engineering weeks of each family the new option adds (a routed split: each of
+        its destinations not already in use) plus evaluation
         weeks at the labour rate, plus ``parallel_run_months`` of the new option's monthly cost (it serves a copy
         of the traffic before taking over); between ways of paying for self-hosted GPUs, only the contract weeks.
     """
@@ -802,6 +881,8 @@ def timeline_inputs(tl: Timeline, every_months: int = 6) -> HTML:
     idx = list(range(0, tl.months, every_months)) + ([tl.months - 1] if (tl.months - 1) % every_months else [])
     cols = {f"{OPTIONS['api']} (USD a month)": usd_column([tl.per_token_usd["api"][m] for m in idx]),
             f"{OPTIONS['managed']} (USD a month)": usd_column([tl.per_token_usd["managed"][m] for m in idx]),
+            **({f"{TIMELINE_OPTIONS['routed']} (USD a month)": usd_column([tl.per_token_usd["routed"][m] for m in idx])}
+               if "routed" in tl.options else {}),
             "GPU on demand (USD an hour)": usd_column([tl.ondemand_usd_per_gpu_month[m] / HOURS_PER_MONTH for m in idx]),
             "GPU bought (USD each)": usd_column([tl.purchase_usd_per_gpu[m] for m in idx])}
     rows = [{"month": str(m), "requests a day": f"{tl.requests_per_day[m]:,.0f}", "GPUs needed": f"{tl.gpus[m]:.0f}",
@@ -920,10 +1001,11 @@ def switch_sensitivity(scenario, growth_per_month=(0.0, 0.02, 0.04, 0.06, 0.08, 
         ``path``, ``pv_usd``.
     """
     rows = []
+    routed, _ = _routed_split(scenario)  # today's split: growth and price paths move its cost, not its destinations
     for g, d in itertools.product(growth_per_month, price_decline_per_year):
         sc = scenario.replace({"horizon.growth_per_month": float(g), "horizon.api_price_decline_per_year": float(d),
                                "horizon.managed_price_decline_per_year": float(d)})
-        tl = timeline_from_scenario(sc)
+        tl = _timeline(sc, routed)
         p = best_path(tl)
         months = [s for s, _, _ in p.switches]
         rows.append({"growth_per_month": float(g), "price_decline_per_year": float(d),
@@ -1035,7 +1117,7 @@ def switch_sensitivity_chart(frame: pd.DataFrame) -> alt.Chart:
 _PHRASES = {
     "api": "the closed API", "managed": "the managed open endpoint", "selfhost_ondemand": "self-hosting on on-demand GPUs",
     "selfhost_1y": "self-hosting on 1-year commitments", "selfhost_3y": "self-hosting on 3-year commitments",
-    "selfhost_buy": "self-hosting on bought GPUs",
+    "selfhost_buy": "self-hosting on bought GPUs", "routed": "the routed split",
 }
 _BY_NAME = {name: key for key, name in TIMELINE_OPTIONS.items()}
 
@@ -1059,6 +1141,65 @@ def _grid_sentence(grid: pd.DataFrame) -> str:
         parts.append(f"on {_PHRASES[_BY_NAME[option]]} in {len(rows)} of {len(grid)} ({where}{when})")
     return (f"Across growth of {_span(g)} a month and per-token price declines of {_span(d)} a year "
             "(closed API and managed endpoint alike), the best path ends " + "; ".join(parts) + ".")
+
+
+def _floor_excludes(tl: Timeline) -> bool:
+    return any("below the floor" in n for n in tl.notes)
+
+
+def _strategy_of(tl: Timeline, option: str) -> str:
+    """The label `timeline_strategies` gives an option kept from month 0."""
+    return f"stay put: {TIMELINE_OPTIONS[option]}" if option == tl.start else f"{TIMELINE_OPTIONS[option]} from month 0"
+
+
+def _split_words(shares: dict[str, float]) -> str:
+    return ", ".join(f"{pct(x)} of requests to the {OPTIONS[k]}" for k, x in sorted(shares.items(), key=lambda kv: -kv[1]))
+
+
+def _decision_option(tl: Timeline) -> str:
+    """The timeline option that is the decision's recommended plan (self-hosting on the decision's price basis)."""
+    return next((k for k in tl.decision_pv_usd if _family(k) == _family(tl.decision_recommended)), "")
+
+
+def _decision_sentences(tl: Timeline, table: pd.DataFrame, best) -> list[str]:
+    """How this page's answer relates to the decision page's: its recommendation, and the present costs that differ
+    because volume grows and prices change here (and a move pays its one-off costs)."""
+    rec = tl.decision_recommended
+    if not rec:
+        return []
+    by = table.set_index("strategy")
+    what = {**_PHRASES, "selfhost": "self-hosting"}[rec] + (f" ({_split_words(tl.routed_shares)} today)" if rec == "routed" and tl.routed_shares else "")
+    final = _BY_NAME.get(best["path"].split(" → ")[-1].split(" (")[0].removesuffix(" throughout"), "")
+    out = []
+    if _family(final) == _family(rec):
+        out.append(f"The path ends on the decision page's recommendation, {what}.")
+    else:
+        out.append(f"The decision page recommends {what}, the cheapest eligible plan at today's volume and prices; "
+                   f"over {tl.months} months of growth and price change the cheapest path ends on "
+                   f"{_PHRASES.get(final, final)} instead: this page asks what to run month by month, the decision "
+                   "page what costs least today.")
+    i = tl.inputs
+    pairs = []
+    for key in dict.fromkeys([k for k in (tl.start, _decision_option(tl)) if k]):
+        label = _strategy_of(tl, key) if key in tl.options else None
+        if label is None or label not in by.index or key not in tl.decision_pv_usd:
+            continue
+        r = by.loc[label]
+        switching = f" with {_usd(r['switching_usd'])} of one-off switching" if r["switching_usd"] > 0.5 else ""
+        pairs.append(f"{TIMELINE_OPTIONS[key]} {_usd(r['pv_usd'])} here{switching} against "
+                     f"{_usd(tl.decision_pv_usd[key])} there")
+    if pairs:
+        moves = [f"volume grows {pct(i['growth_per_month'])} a month"] if i["growth_per_month"] else []
+        moves += [f"{OPTIONS[k]} prices fall {pct(i[f'{k}_price_decline_per_year'])} a year"
+                  for k in ("api", "managed") if i[f"{k}_price_decline_per_year"] and
+                  any(k == o or k in tl.routed_shares and o == "routed" for o in (tl.start, rec))]
+        c = i["gpu_price_change_per_year"]
+        if c and any(_family(k) == "selfhost" for k in (tl.start, _decision_option(tl)) if k):
+            moves.append(f"GPU prices {'fall' if c < 0 else 'rise'} {pct(abs(c))} a year")
+        why = ", ".join(moves[:-1]) + (" and " if len(moves) > 1 else "") + moves[-1] if moves else "a move pays its one-off costs"
+        out.append(f"The present costs over {tl.months} months differ from the decision page's, which holds today's "
+                   f"volume and prices, because here {why}: {'; '.join(pairs)}.")
+    return out
 
 
 def timeline_summary(tl: Timeline, table: pd.DataFrame | None = None, grid: pd.DataFrame | None = None) -> Markdown:
@@ -1086,9 +1227,11 @@ def timeline_summary(tl: Timeline, table: pd.DataFrame | None = None, grid: pd.D
         f"({growth:.1f}× by month {tl.months - 1}), closed-API prices {_decline(i['api_price_decline_per_year'])}, "
         f"managed-endpoint prices {_decline(i['managed_price_decline_per_year'])}, GPU prices {gpu} "
         f"and a real discount rate of {pct(tl.discount_rate_per_year)}, "
-        f"the cheapest path is **{best['path']}**, at a present value of {_usd(best['pv_usd'])} "
+        f"the cheapest path{' among the plans that reach the quality floor' if _floor_excludes(tl) else ''} "
+        f"is **{best['path']}**, at a present value of {_usd(best['pv_usd'])} "
         f"(one-off switching {_usd(best['switching_usd'])})."
     ]
+    lines += _decision_sentences(tl, table, best)
     singles = table[table["strategy"] != "best path"].reset_index(drop=True)
     stay = singles[singles["strategy"].str.startswith("stay put")]
     if not stay.empty:

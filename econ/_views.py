@@ -74,8 +74,16 @@ def tokens(x: float) -> str:
 
 
 def pct(x: float) -> str:
-    """A share for a reader: ``42%``, ``0.3%`` below one per cent."""
-    return f"{x:.0%}" if abs(x) >= 0.01 or x == 0 else f"{x:.1%}"
+    """A share for a reader: ``42%``, ``0.3%`` below one per cent, ``−69%`` when negative (the minus sign of `usd`).
+
+    Examples
+    --------
+    >>> pct(0.4213), pct(0.003), pct(0), pct(-0.69), usd(-8878)
+    ('42%', '0.3%', '0%', '−69%', '−$8,878')
+    """
+    if x < 0 and pct(-x) != "0%":
+        return "−" + pct(-x)
+    return f"{abs(x):.0%}" if abs(x) >= 0.01 or x == 0 else f"{abs(x):.1%}"
 
 
 def value_with_unit(x: float, unit: str | None) -> str:

@@ -171,7 +171,7 @@ def test_labels_of_nearby_rules_take_separate_rows():
 
 
 def test_the_routed_split_chart_uses_the_split_the_decision_prices():
-    """Issue 16: page 05 stacked the self-hosted fleet under the premium API though the decision's split uses
+    """Issue 16: page 05 stacked the self-hosted fleet under the closed API though the decision's split uses
     the managed endpoint, and the stack fell to $0 at 100 % premium."""
     sc = econ.load_scenario(econ.PARAMS_DIR / "enterprise_steady.yaml")
     r = econ.routing_from_scenario(sc)
@@ -182,7 +182,7 @@ def test_the_routed_split_chart_uses_the_split_the_decision_prices():
     total = frame.groupby("premium_share")["monthly_usd"].sum()
     assert np.isclose(total.iloc[-1], plan.all_premium_usd) and (total > 0).all()
     spec = econ.routing_cost_chart(frame, plan).to_dict()
-    assert f"{econ._views.pct(plan.premium_share)} to the premium API" in str(spec)
+    assert f"{econ._views.pct(plan.premium_share)} to the closed API" in str(spec)
 
 
 def test_views_are_formatted_tables():
@@ -209,3 +209,26 @@ def test_one_precision_per_money_column():
     assert usd_column([9068.6407, 0.3736]) == ["$9,068.64", "$0.37"]
     assert usd_column([9068.6407, 120.0]) == ["$9,069", "$120"]
     assert usd_column([0.000004, 0.00675]) == ["$0.000004", "$0.006750"]
+
+
+def test_cost_vs_volume_draws_the_routed_split_the_decision_recommends():
+    # Finance review: 01's cost-against-volume chart left out the routed split, enterprise's recommendation, and its
+    # text said per-token options "rise in a straight line" (on log-log axes their fixed monthly costs bend them).
+    import numpy as np
+
+    from econ._charts import _volume_frame
+
+    sc = econ.load_scenario(econ.PARAMS_DIR / "enterprise_steady.yaml")
+    d = econ.decide(sc, draws=200)
+    today = d.workload["tokens_per_day"]
+    frame = _volume_frame(sc.replace({}), 161)
+    routed = frame[frame["option"] == "routed split"].set_index("tokens_per_day")["monthly_usd"]
+    assert len(routed) > 100
+    # at the scenario's own volume the line passes through the decision's figure (log-interpolated on the grid)
+    at_today = np.exp(np.interp(np.log(today), np.log(routed.index), np.log(routed.to_numpy())))
+    assert at_today == pytest.approx(d.options["routed"].monthly_usd, rel=0.01)
+    spec = str(econ.cost_vs_volume_chart(sc).to_dict())
+    assert "routed split" in spec and "straight line" not in spec and "fixed monthly costs" in spec
+    api = frame[frame["option"] == "closed API"]["monthly_usd"].to_numpy()
+    slopes = np.diff(np.log(api)) / np.diff(np.log(frame[frame["option"] == "closed API"]["tokens_per_day"].to_numpy()))
+    assert slopes.min() < 0.5 < 0.95 < slopes.max()  # flat at low volume, near slope 1 at high: not a straight line

@@ -118,8 +118,26 @@ def test_claim8_gpu_counts(enterprise, decision):
 def test_claim9_reads_the_routed_split(enterprise, decision):
     v = claim_9(enterprise, decision)
     premium = decision.options["routed"].shares["api"]
-    assert f"sends {premium:.0%} of requests to the premium API" in v.arithmetic
+    assert f"sends {premium:.0%} of requests to the closed API" in v.arithmetic
     assert (premium <= 0.2) == v.verdict.startswith("holds for")
+
+
+@pytest.mark.parametrize("name, reason", [
+    ("one_h100_vs_mid_tier", "asks for no quality above the open model's own (the floor recovers 0% of the closed API's gain)"),
+    ("regulated_on_prem", "The closed API is not permitted for this workload"),
+])
+def test_claim9_and_19_say_in_words_why_there_is_no_routed_split(name, reason):
+    # Finance review: "no routed split with the premium API (`api.permitted` is yes)": literal backticks, and not a
+    # reason. one_h100's floor asks nothing beyond the open model (cost only); regulated forbids the closed API.
+    import econ
+    from econ._claims import claim_19
+
+    sc = econ.load_scenario(econ.PARAMS_DIR / f"{name}.yaml")
+    d = econ.decide(sc, draws=200)
+    assert "routed" not in d.options
+    for v in (claim_9(sc, d), claim_19(sc, d)):
+        assert reason in v.arithmetic
+        assert "`" not in v.arithmetic and "permitted is" not in v.arithmetic and "premium API" not in v.arithmetic
 
 
 def test_claim10_uses_the_same_model_and_its_payback(audit, enterprise):

@@ -289,7 +289,7 @@ def test_payback_against_the_same_model_by_hand(enterprise):
     assert pay["npv_usd"] == pytest.approx(npv, rel=1e-9)
     dec = ft.finetune_decomposition(enterprise)
     dec = dec[dec["finetuned"] == ft.ARMS["managed_ft"]].set_index("step")
-    # premium API with the long prompt, cached: (500 × 3 + 4,500 × 0.30 + 300 × 15) / 1e6 × 0.9 (20 % batched at half
+    # closed API with the long prompt, cached: (500 × 3 + 4,500 × 0.30 + 300 × 15) / 1e6 × 0.9 (20 % batched at half
     # price) = 0.006615 USD/request → 12,072.38 + 600 (4 + 4 h × 75) = 12,672.38 a month
     assert dec.loc["model switch", "from_arm"] == ft.ARMS["cached"]
     assert dec.loc["model switch", "saving_usd"] == pytest.approx(0.006615 * 1_825_000 + 600 - 9411.8, rel=1e-9)
@@ -314,7 +314,7 @@ def test_decomposition_parts_sum_to_the_total(name):
 @settings(max_examples=20, deadline=None)
 @given(p_in=st.floats(0.1, 80), p_out=st.floats(0.1, 200), factor=st.floats(0.2, 1.5))
 def test_the_fine_tunes_payback_ignores_the_premium_apis_prices(enterprise, p_in, p_out, factor):
-    # the premium API only moves the model switch: the fine-tune's payback and NPV stay where they are
+    # the closed API only moves the model switch: the fine-tune's payback and NPV stay where they are
     before = ft.payback_table(enterprise)
     sc = enterprise.replace({"api.input_usd_per_mtok": p_in, "api.output_usd_per_mtok": p_out, "api.price_factor": factor})
     after = ft.payback_table(sc)
@@ -397,3 +397,23 @@ def test_charts_build(name):
         assert isinstance(c, (alt.Chart, alt.LayerChart, alt.FacetChart))
         spec = c.to_dict()
         assert "url" not in str(spec.get("data", ""))
+
+
+def test_model_switch_saving_is_said_unavailable_when_the_open_model_is_below_the_floor():
+    # Finance review: 04 said the switch's saving "assumes the open model answers as well as the premium one" while
+    # the decision rules the open model out on quality (86 % against a 92.4 % floor). The sentence is computed now.
+    import econ
+
+    sc = econ.load_scenario(econ.PARAMS_DIR / "enterprise_steady.yaml")
+    d = econ.decide(sc, draws=200)
+    o = d.options["managed"]
+    assert not o.meets_floor
+    text = econ.model_switch_quality(sc, d)
+    assert "not available at equal quality" in text
+    assert f"{o.quality:.1%}" in text and f"{d.quality_floor:.1%}" in text
+    assert text == econ.model_switch_quality(sc)  # the same sentence from the pipeline's quality inputs
+    assert text in econ.decomposition_view(econ.finetune_decomposition(sc))
+    assert text in econ.finetune_conclusion(sc, d)
+    # with no floor beyond the open model (recovered_fraction 0) the saving holds at the scenario's quality
+    easy = sc.replace({"routing.recovered_fraction": 0.0})
+    assert "holds at the quality the scenario asks for" in econ.model_switch_quality(easy)

@@ -99,6 +99,9 @@ def test_two_scenarios_with_one_name_are_refused_before_rendering(dirs, tmp_path
     assert previous_intact(out) and not (tmp_path / "executed").exists()
     assert _report.build_report([str(_scenario(tmp_path / "_static.yaml", "x"))]) == 1  # a name the kit uses
     assert "reserved" in capsys.readouterr().err and previous_intact(out)
+    for taken in ("summary.xlsx.yaml", "Index.html.yaml"):  # crashed moving the pages over outputs/' own files
+        assert _report.build_report([str(_scenario(tmp_path / taken, "x"))]) == 1
+        assert "is taken by the report's own outputs/" in capsys.readouterr().err and previous_intact(out)
 
 
 def test_report_renders_pages_and_index(dirs):

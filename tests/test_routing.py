@@ -309,3 +309,13 @@ def test_optimizer_and_cost_chart_apply_one_floor_rule():
     assert plan.premium_share > 0
     feasible = chart[chart["meets_floor"]].groupby("premium_share")["total_monthly_usd"].first()
     assert plan.monthly_usd <= feasible.min() + 1e-6
+
+
+def test_routing_page_names_the_closed_api_as_every_other_page_does():
+    # Finance review: page 05 said "premium API" where the other pages say "closed API" (econ.OPTIONS).
+    import econ
+
+    sc = econ.load_scenario(econ.PARAMS_DIR / "enterprise_steady.yaml")
+    r = econ.routing_from_scenario(sc)
+    assert econ.OPTIONS["api"] in set(r.destinations["destination"])
+    assert "premium API" not in str(econ.routing_summary(econ.routed_plan(r)))

@@ -383,9 +383,10 @@ def test_no_permitted_option_raises():
 
 
 def test_fast_growth_moves_the_enterprise_path_to_self_hosting():
-    # Enterprise: today the managed endpoint wins; at 10 % a month with flat per-token prices the fleet's fixed
-    # costs are spread over far more tokens and the best path moves to self-hosting within the horizon.
-    sc = load_scenario(PARAMS_DIR / "enterprise_steady.yaml")
+    # Enterprise with no quality floor beyond the open model (routing.recovered_fraction 0: every option eligible):
+    # today the managed endpoint wins; at 10 % a month with flat per-token prices the fleet's fixed costs are spread
+    # over far more tokens and the best path moves to self-hosting within the horizon.
+    sc = load_scenario(PARAMS_DIR / "enterprise_steady.yaml").replace({"routing.recovered_fraction": 0.0})
     grid = switch_sensitivity(sc, growth_per_month=(0.0, 0.10), price_decline_per_year=(0.0,))
     slow, fast = grid.iloc[0], grid.iloc[1]
     assert slow["final_option"] == "managed open endpoint"
@@ -398,3 +399,44 @@ def test_switch_path_text():
     assert p.text() == "closed API → self-hosted, bought GPUs (month 3)"
     assert SwitchPath((("managed", 0, 6),), 1.0, "managed").text() == "managed open endpoint throughout (no switch)"
     assert SwitchPath((("managed", 0, 6),), 1.0, None).text() == "managed open endpoint (month 0)"  # set up at 0
+
+
+def test_enterprise_paths_use_only_plans_eligible_in_the_decision_and_say_how_they_relate():
+    # Finance review: 07 called "closed API → managed open endpoint" the cheapest path while the decision rules the
+    # managed endpoint out (86 % acceptable answers against a 92.4 % floor) and recommends the routed split.
+    from econ import decide
+    from econ._views import usd
+
+    sc = load_scenario(PARAMS_DIR / "enterprise_steady.yaml")
+    d = decide(sc, draws=500)
+    tl = timeline_from_scenario(sc)
+    eligible = {k for k, o in d.options.items() if o.eligible}
+    assert {k if k in ("api", "managed", "routed") else "selfhost" for k in tl.options} <= eligible
+    assert "managed" not in tl.options and "routed" in tl.options and tl.decision_recommended == d.recommended
+    # the routed split in month 0 (volume and prices as today) is the decision's routed split
+    assert tl.per_token_usd["routed"][0] == pytest.approx(d.options["routed"].monthly_usd, rel=1e-9)
+    assert tl.per_token_usd["routed"][12] < tl.per_token_usd["routed"][0] * 1.2  # growth 1.43×, prices falling
+    strategies = timeline_strategies(tl)
+    assert all(o in tl.options for o, _, _ in strategies["best path"].segments)
+    text = str(timeline_summary(tl, timeline_npv_table(tl, strategies)))
+    assert "routed split" in text and "below the floor of 92.4%" in text
+    assert "decision page's recommendation, the routed split" in text
+    # both present costs of the closed API, with why they differ
+    stay = strategies["stay put: closed API"].pv_usd
+    assert f"closed API {usd(stay)} here against {usd(d.options['api'].pv_usd)} there" in text
+    assert "volume grows 3% a month" in text
+    assert timeline_from_scenario(sc, d).decision_pv_usd["api"] == pytest.approx(d.options["api"].pv_usd)
+
+
+def test_switching_to_a_routed_split_sets_up_only_the_destinations_not_in_use():
+    sc = load_scenario(PARAMS_DIR / "enterprise_steady.yaml")
+    tl = timeline_from_scenario(sc)
+    from econ._timeline import _switch_usd
+
+    week = tl.labour_usd_per_week
+    # from the closed API: the managed endpoint's weeks and evaluation, plus a parallel run of the split
+    expected = (tl.switch_weeks["managed"] + tl.evaluation_weeks) * week + tl.parallel_run_months * tl.per_token_usd["routed"][5]
+    assert _switch_usd(tl, "api", "routed", 5) == pytest.approx(expected)
+    # from nothing: both destinations
+    assert _switch_usd(tl, None, "routed", 0) == pytest.approx(
+        (tl.switch_weeks["managed"] + tl.switch_weeks["api"] + tl.evaluation_weeks) * week)
