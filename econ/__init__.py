@@ -87,7 +87,7 @@ _API = {
         "trace_profile", "traffic_from_scenario",
     ),
     "_usage": (
-        "FORMATS", "UsageLog", "UsageLogError", "cost_per_task", "cost_per_task_view", "example_usage_log",
+        "FORMATS", "UsageLog", "UsageLogError", "UsageWarning", "cost_per_task", "cost_per_task_view", "example_usage_log",
         "price_usage", "read_profile_csv", "read_rate_series", "read_requests", "read_usage", "scenario_from_log",
         "task_prices_from_scenario", "token_bins", "usage_profile",
     ),

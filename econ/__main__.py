@@ -37,7 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     log.add_argument("--format", default="generic", help="the log's format (default: generic); one of: "
                      "generic, openai, openai-responses, anthropic, gemini, openai-usage-api, openrouter, litellm, "
                      "langfuse, azure, burstgpt, mooncake, vllm-bench")
-    log.add_argument("--out", help="scenario file to write (default: params/<log name>.yaml)")
+    log.add_argument("--out", help="scenario file to write (default: params/<log name>.yaml); a name of letters, "
+                     "digits, '-' and '_' ending in .yaml; never params/_defaults.yaml or another name starting with '_'")
     log.add_argument("--column", action="append", default=[], metavar="FIELD=PATH",
                      help="map a field to a column or dotted path, e.g. input_tokens=usage.prompt_tokens (repeatable)")
     log.add_argument("--task", help="column or dotted path naming each call's task")
@@ -45,6 +46,9 @@ def main(argv: list[str] | None = None) -> int:
     log.add_argument("--relative", action="store_true", default=None,
                      help="timestamps count from the start of the trace, not from 1970")
     log.add_argument("--title", help="the scenario's title")
+    log.add_argument("--api-model", help="price the API option at this model of genai-prices' catalog (exact id, "
+                     "e.g. claude-sonnet-4-5; default: the log's most used model, when the catalog prices it)")
+    log.add_argument("--api-provider", help="the --api-model's provider (default: the catalog's provider of that model)")
     log.add_argument("--force", action="store_true", help="replace an existing scenario or profile file")
     args = parser.parse_args(argv)
 
@@ -76,8 +80,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _scenario_from_log(args) -> int:
+    import warnings
+
     from ._params import ScenarioError
-    from ._usage import scenario_from_log
+    from ._usage import UsageWarning, scenario_from_log
 
     columns = {}
     for item in args.column:
@@ -88,12 +94,19 @@ def _scenario_from_log(args) -> int:
             return 2
         columns[field.strip()] = path.strip()
     try:
-        out = scenario_from_log(args.log, out=args.out, format=args.format, columns=columns, task=args.task,
-                                timestamp_unit=args.timestamp_unit, relative=args.relative, title=args.title,
-                                overwrite=args.force)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", UsageWarning)
+            out = scenario_from_log(args.log, out=args.out, format=args.format, columns=columns, task=args.task,
+                                    timestamp_unit=args.timestamp_unit, relative=args.relative, title=args.title,
+                                    overwrite=args.force, api_model=args.api_model, api_provider=args.api_provider)
     except (ValueError, FileExistsError, ScenarioError) as exc:  # UsageLogError is a ValueError
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    for w in caught:
+        if issubclass(w.category, UsageWarning):
+            print(f"warning: {w.message}", file=sys.stderr)
+        else:
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
     profile = out.with_name(f"{out.stem}_profile.csv")
     print(f"wrote {out}" + (f" and {profile}" if profile.exists() else ""))
     print(f"next: python -m econ validate {out}\n      python -m econ report --scenarios {out}")

@@ -23,6 +23,8 @@ import os
 import re
 import shutil
 import tempfile
+import textwrap
+import warnings
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -37,6 +39,7 @@ __all__ = [
     "COLUMNS",
     "FORMATS",
     "UsageLogError",
+    "UsageWarning",
     "UsageLog",
     "read_usage",
     "price_usage",
@@ -250,13 +253,47 @@ def _check_text_file(path: Path, shown: str, kind: str) -> None:
     if bad >= 0:
         raise UsageLogError(shown, f"not a UTF-8 text file (binary content at byte {bad:,}); a {kind.upper()} file "
                             "was expected from its name", allowed="a UTF-8 text file, or a .parquet file")
+    first = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    if kind == "csv" and first in (b"{", b"["):  # JSON named .csv: DuckDB would split each record at its commas
+        what = "JSON lines (one JSON object per line)" if first == b"{" else "JSON (an array of records)"
+        ext = ".jsonl" if first == b"{" else ".json"
+        raise UsageLogError(shown, f"looks like {what}, not CSV: its first line starts with {first.decode()!r}",
+                            allowed=f"a CSV file with a header row of column names, or this file renamed to {ext}")
+
+
+def _check_csv_header(con, src: "_Source") -> None:
+    """Refuse a CSV header naming a column twice (DuckDB would rename the second and read the first silently)."""
+    import duckdb
+
+    try:
+        row = con.execute(f"SELECT * FROM read_csv({_lit(src.path)}, header = false, all_varchar = true) LIMIT 1").fetchone()
+    except duckdb.Error:
+        return  # unreadable: _describe names the problem
+    names = [(c or "").strip() for c in row or ()]
+    seen: dict[str, tuple[int, str]] = {}  # names are matched ignoring case: 'Model' and 'model' are one column
+    for i, name in enumerate(names, 1):
+        if name and name.casefold() in seen:
+            j, first = seen[name.casefold()]
+            twice = f"column {name!r} twice" if first == name else f"one column twice, as {first!r} and {name!r}"
+            raise UsageLogError(src.shown, f"the header names {twice}, in positions {j} and {i}, so which one holds "
+                                "the values is ambiguous", allowed="each column name once in the header row "
+                                "(names are matched ignoring case)")
+        seen.setdefault(name.casefold(), (i, name))
 
 
 def _open_source(path, shown: str | None = None) -> _Source:
     if isinstance(path, pd.DataFrame):
         if path.empty:
             raise UsageLogError("the DataFrame", "no rows", allowed="at least one row")
+        dup = [str(c) for c in path.columns[path.columns.duplicated()]]
+        if dup:
+            at = [i + 1 for i, c in enumerate(path.columns) if str(c) == dup[0]]
+            raise UsageLogError("the DataFrame", f"has column {dup[0]!r} twice, as columns {at[0]} and {at[1]}, so "
+                                "which one holds the values is ambiguous", allowed="each column name once")
         return _Source("the DataFrame", "frame", frame=path)
+    if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
+        raise UsageLogError(f"log={repr(path)[:80]}", "is not a usage log", allowed="a file path or glob (str or Path, e.g. "
+                            "'logs/usage.csv' or 'logs/*.jsonl'), a pandas DataFrame, or a UsageLog from read_usage")
     p = Path(path)
     shown = shown or _shown(p)
     if not p.exists() and any(c in str(p) for c in "*?["):  # a glob: DuckDB reads every match as one log
@@ -799,6 +836,8 @@ def _plan(con, src: _Source, fmt: Format, columns: Mapping[str, str], task: str 
     if all(re.fullmatch(r"column\d+", c) for c in present) and src.kind == "csv":
         raise UsageLogError(src.shown, "no header row of column names (or only a header and no data)",
                             allowed="a header row of column names and at least one data row")
+    if src.kind == "csv":
+        _check_csv_header(con, src)
     fields = list(fmt.fields)
     if task is not None:
         fields = [f for f in fields if f.key != "task"] + [_f("task", "text", task, required=True)]
@@ -1260,7 +1299,7 @@ def read_usage(
         origin_us = int(pd.Timestamp(origin).value // 1000)
     except (ValueError, TypeError):
         raise UsageLogError(f"origin={origin!r}", "not a date", allowed="an ISO date such as 2024-01-01") from None
-    columns = dict(columns or {})
+    columns = _check_columns(columns, task)
     src = _open_source(path)
     tmpdir = None
     if fmt.lines is not None and src.kind in ("jsonl", "json") or fmt.name == "openai-usage-api" and src.kind == "json":
@@ -1298,6 +1337,23 @@ def read_usage(
         finally:
             con.close()
     return UsageLog(src, fmt, select, meta, groups, relative, tmpdir, memory_limit)
+
+
+def _check_columns(columns, task) -> dict[str, str]:
+    """``columns=`` and ``task=`` of `read_usage`: field names mapped to column names or dotted paths, as text."""
+    allowed = "column names or dotted paths as text, e.g. columns={'input_tokens': 'usage.prompt_tokens'}"
+    if task is not None and (not isinstance(task, str) or not task.strip()):
+        raise UsageLogError(f"task={_show(task)}", "is not a column name", allowed="a column name or dotted path as "
+                            "text, e.g. task='metadata.feature'")
+    if columns is None:
+        return {}
+    if not isinstance(columns, Mapping):
+        raise UsageLogError(f"columns={_show(columns)}", "is not a mapping", allowed=allowed)
+    for key, path in columns.items():
+        if not isinstance(key, str) or not isinstance(path, str) or not path.strip():
+            raise UsageLogError(f"columns={{{key!r}: {path!r}}}", "is not a field mapped to a column name",
+                                allowed=allowed)
+    return dict(columns)
 
 
 def _materialize(src: _Source, fmt: Format, parser, task, columns, tmpdir) -> tuple[_Source, Format]:
@@ -1390,13 +1446,17 @@ def _catalog_table(usage: UsageLog, provider: str | None, model: str | None, on)
     """Prices of every (provider, model, batch, service tier) in the log over its dates: one row per price period,
     time-of-day segment and input-length band. Returns the table, the corrections used, the pricing basis and
     whether any price changes within the log's span (then the join compares each call's time)."""
-    from ._prices import _snapshot, billing_model, cache_rule, price_levels
+    from ._prices import _snapshot, billing_model, cache_rule, price_history_start, price_levels
 
     if on is not None:
         try:
-            on_day = date.fromisoformat(str(on))
+            on_day = on if isinstance(on, date) and not isinstance(on, datetime) else date.fromisoformat(str(on))
         except ValueError:
             raise UsageLogError(f"on={on!r}", "not a date", allowed="an ISO date such as 2026-11-22") from None
+        first, today = price_history_start(), date.today()  # the rule of a scenario's prices.price_date (_params.py)
+        if not first <= on_day <= today:
+            raise UsageLogError(f"on={on!r}", "is outside the dates the price catalog covers", allowed=f"a date from "
+                                f"{first} (the first price change genai-prices {_version()} records) to today, {today}")
     elif not usage.start or usage.relative:
         raise UsageLogError(usage.source, "the log has no " + ("absolute " if usage.relative else "") + "call times, "
                             "so no date to read prices at", column="timestamp",
@@ -1419,6 +1479,15 @@ def _catalog_table(usage: UsageLog, provider: str | None, model: str | None, on)
         try:
             bm = billing_model(str(prov), str(mod))
         except LookupError as exc:
+            if model is not None and provider is None and g_prov is not None:  # the caller's model at the log's provider
+                try:
+                    owner = _snapshot().find_provider(str(model).lower(), None, None).id
+                    why, hint = "", f"provider={owner!r} (the catalog's provider of {model!r}) with model={model!r}"
+                except LookupError:
+                    why, hint = f" ({exc})", "provider= and model= naming a model of that provider's catalog"
+                raise UsageLogError(f"price_usage(model={model!r})", f"was given without provider=, so the calls are "
+                                    f"re-priced at the provider the log names, {g_prov!r}, which has no such "
+                                    f"model{why}", allowed=hint) from None
             r, _ = _first_row_where(usage, f"model IS NOT DISTINCT FROM {_lit(g_mod) if g_mod is not None else 'NULL'}")
             raise UsageLogError(usage.source, f"a model genai-prices {_version()} cannot price ({exc}):",
                                 column="model", row=r, value=mod, allowed="a model of the provider's catalog") from None
@@ -1477,16 +1546,24 @@ def _option_table(prices: Mapping[str, Mapping[str, float]]) -> pd.DataFrame:
             raise ValueError(f"prices[{option!r}] = {p!r} is not allowed; expected a mapping of prices")
         missing = [k for k in _PRICE_KEYS[:2] if k not in p]
         if missing:
-            raise ValueError(f"prices[{option!r}] has no {', '.join(missing)}; give input_usd_per_mtok and "
-                             "output_usd_per_mtok [USD per million tokens] (the others optional)")
+            raise ValueError(f"prices[{option!r}] has no {', '.join(missing)} (its keys: {', '.join(map(str, p)) or 'none'}); "
+                             "give input_usd_per_mtok and output_usd_per_mtok [USD per million tokens] (the others "
+                             "optional)")
         unknown = set(p) - set(_PRICE_KEYS)
         if unknown:
             raise ValueError(f"prices[{option!r}] has unknown key(s) {sorted(unknown)}; allowed: {list(_PRICE_KEYS)}")
-        get = lambda k, default: default if p.get(k) is None else float(p[k])  # noqa: E731
+        def get(k, default, option=option, p=p):
+            v = p.get(k)
+            if v is None:
+                return default
+            if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+                raise ValueError(f"prices[{option!r}][{k!r}] = {_show(v)} is not allowed; expected a number >= 0 "
+                                 f"[{'tokens' if k.endswith('tokens') else 'a factor' if 'factor' in k else 'USD per million tokens'}]")
+            return float(v)
         pin, pout = get("input_usd_per_mtok", 0), get("output_usd_per_mtok", 0)
         pread, pw = get("cache_read_usd_per_mtok", pin), get("cache_write_usd_per_mtok", pin)
         pw1h = get("cache_write_1h_usd_per_mtok", pw)
-        above = p.get("long_context_above_tokens")
+        above = get("long_context_above_tokens", None)
         fi, fo = get("long_context_input_factor", 1.0), get("long_context_output_factor", 1.0)
         bf = get("batch_price_factor", 1.0)
         bfr = get("batch_cache_read_factor", bf)
@@ -2271,6 +2348,8 @@ def scenario_from_log(
     title: str | None = None,
     bins: int = 20,
     overwrite: bool = False,
+    api_model: str | None = None,
+    api_provider: str | None = None,
     **read_kw,
 ) -> Path:
     """Write a scenario whose workload is measured from a usage log, and its traffic profile beside it.
@@ -2287,12 +2366,32 @@ def scenario_from_log(
     bins : int
         Quantile bins of the token distribution (`token_bins`).
     overwrite : bool
-        Replace existing files (otherwise an existing scenario or profile is refused, so nothing is lost).
+        Replace existing files (otherwise an existing scenario or profile is refused, so nothing is lost). Never
+        the kit's own files: a name starting with ``_`` or ``.`` (``params/_defaults.yaml``) is refused.
+    api_model, api_provider : str, optional
+        The per-token model the scenario's API option is priced at (the catalog's exact id; the provider defaults
+        to the catalog's provider of that model). Default: the log's most used model, when the catalog prices it.
 
     Returns
     -------
     Path
         The scenario file, checked with `econ.load_scenario`.
+
+    Raises
+    ------
+    UsageLogError
+        An ``out`` that is not a plain ``.yaml`` scenario name (letters, digits, ``-`` and ``_``, not starting with
+        ``_``), is the defaults file, or is a directory; an ``api_model`` the catalog does not know; a log too
+        short to measure; and `read_usage`'s refusals.
+    FileExistsError
+        ``out`` or its profile exists and ``overwrite`` is False.
+
+    Warns
+    -----
+    UsageWarning
+        Calls to models the price catalog does not know (a model of your own, a self-hosted ``local`` one): the
+        scenario prices the API option at another model, which the warning, the file's header comment and the
+        ``api.model`` source name.
 
     Notes
     -----
@@ -2307,13 +2406,16 @@ def scenario_from_log(
     from ._params import PARAMS_DIR, _load_defaults, load_scenario
     from ._traffic import peak_to_mean
 
+    if out is not None:
+        _check_out(out)
+    api_pick = _api_choice(api_provider, api_model) if api_model is not None or api_provider is not None else None
     usage = _as_usage(log, format=format, columns=columns, **read_kw)
     if usage.start is None:
         raise UsageLogError(usage.source, "no call times: a scenario needs requests per day", column="timestamp",
                             allowed="a log with a timestamp in every row")
     stem = re.sub(r"[^A-Za-z0-9_-]+", "_", Path(usage.source).stem if usage.source != "the DataFrame" else "usage_log")
-    out = Path(out) if out is not None else PARAMS_DIR / f"{stem}.yaml"
-    profile_path = out.with_name(f"{out.stem}_profile.csv")
+    out = Path(out) if out is not None else PARAMS_DIR / f"{stem.lstrip('_-') or 'usage_log'}.yaml"
+    profile_path = _check_out(out)
     for p in (out, profile_path):
         if p.exists() and not overwrite:
             raise FileExistsError(f"{p} exists; choose another --out, or pass overwrite=True (--force) to replace it")
@@ -2369,24 +2471,32 @@ def scenario_from_log(
                                      f"cache reads {read:,.0f} / (reads + writes {write:,.0f})")
     mix = usage.groups.groupby(["provider", "model"], dropna=False)["requests"].sum().sort_values(ascending=False)
     mix_text = ", ".join(f"{m if isinstance(m, str) else '(none)'} {n / mix.sum():.0%}" for (_, m), n in mix.head(5).items())
+    priced = {key: _catalog_entry(*key) for key in mix.index}  # (provider, model) -> (provider id, model id) or None
+    unpriced = [(k, n / mix.sum()) for k, n in mix.items() if priced[k] is None]
+    unpriced_text = ", ".join(f"{_who(*k)} ({share:.0%} of calls)" for k, share in unpriced[:5]) + (
+        f" and {len(unpriced) - 5} more" if len(unpriced) > 5 else "")
     top = mix.index[0] if len(mix) else (None, None)
-    if isinstance(top[1], str):
-        from ._prices import billing_model
-
-        prov = top[0] if isinstance(top[0], str) else None
-        try:
-            if prov is None:
-                from ._prices import _snapshot
-                prov = _snapshot().find_provider(top[1].lower(), None, None).id
-            bm = billing_model(prov, top[1])
-            how = f"the most used model in the log ({mix_text})"
-            # scenario files name the catalog's exact id (econ/_params.py): the entry the log's name matched, at its owner
-            from ._prices import _snapshot
-            owner = next((p for p in _snapshot().providers if any(m is bm.catalog for m in p.models)), bm.provider)
-            api["provider"] = leaf("api.provider", owner.id, how)
-            api["model"] = leaf("api.model", bm.catalog.id, how + (f"; the log names it {top[1]!r}" if top[1] != bm.catalog.id else ""))
-        except LookupError:
-            pass
+    pick, how = None, None
+    if api_pick is not None:
+        pick, how = api_pick, f"chosen with --api-model (the log's model mix: {mix_text or 'not in the log'})"
+    elif priced.get(top) is not None:
+        pick, how = priced[top], f"the most used model in the log ({mix_text})"
+        if top[1] != pick[1]:
+            how += f"; the log names it {top[1]!r}"
+    if unpriced:  # the scenario prices those calls at another model: say so where a reviewer looks
+        at = pick or (defaults["api.provider"]["value"], defaults["api.model"]["value"])
+        what = "the model chosen with --api-model" if api_pick else "the log's most used priced model" if pick else \
+            "the default model (params/_defaults.yaml)"
+        note = (f"the price catalog (genai-prices {_version()}) does not know {unpriced_text}; the scenario prices "
+                f"the API option at {what}, {at[0]} {at[1]}" + ("" if api_pick else
+                                                                 "; name the model to compare with --api-model"))
+        if not api_pick:  # chosen by the user: said in the file, not warned about
+            warnings.warn(UsageWarning(f"{out}: {note}"), stacklevel=2)
+        how = f"{how}; {note}" if how else f"not measured: {note}"
+        pick = at
+    if pick is not None:
+        api["provider"] = leaf("api.provider", pick[0], how)
+        api["model"] = leaf("api.model", pick[1], how)
     traffic: dict[str, Any] = {}
     hourly = bucket_s <= 3600
     if hourly:
@@ -2402,27 +2512,132 @@ def scenario_from_log(
                                       "this file; rescaled to workload.requests_per_day")
     doc = {
         "scenario": {"title": title or f"Measured from {Path(usage.source).name}",
-                     "description": f"Workload measured from {where}. Model mix by calls: {mix_text or 'not in the log'}."},
+                     "description": f"Workload measured from {where}. Model mix by calls: {mix_text or 'not in the log'}."
+                                    + (f" Priced at {pick[0]} {pick[1]}: {note}." if unpriced else "")},
         "workload": workload,
     }
     if api:
         doc["api"] = api
     if traffic:
         doc["traffic"] = traffic
-    out.parent.mkdir(parents=True, exist_ok=True)
     header = (f"# Written by `python -m econ scenario-from-log` from {where}.\n"
               "# Every value below is measured from the log (its source says how); the rest comes from\n"
               "# params/_defaults.yaml. Edit freely: the log is not read again.\n")
-    staging = Path(tempfile.mkdtemp(prefix=".scenario-", dir=out.parent))  # checked there, then moved in place
+    if unpriced:
+        header += "# WARNING: " + "\n#   ".join(textwrap.wrap(note + ".", 100)) + "\n"
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".scenario-", dir=out.parent))  # checked there, then moved in place
+    except OSError as exc:
+        raise UsageLogError(str(out), f"cannot be written ({exc.strerror or exc})",
+                            allowed="a path in a folder you can write to") from None
     try:
         (staging / out.name).write_text(header + _yaml_dump(doc), encoding="utf-8")
         if traffic:
             profile.reset_index().assign(start=lambda f: f["start"].dt.strftime("%Y-%m-%dT%H:%M:%S")).to_csv(
                 staging / profile_path.name, index=False)
         load_scenario(staging / out.name)
+        backup = staging / "previous_profile.csv"  # the profile it replaces, put back if the scenario cannot be
+        if traffic and profile_path.exists():
+            shutil.copy2(profile_path, backup)
         if traffic:
             os.replace(staging / profile_path.name, profile_path)
-        os.replace(staging / out.name, out)
+        try:
+            os.replace(staging / out.name, out)
+        except OSError as exc:
+            if traffic:
+                os.replace(backup, profile_path) if backup.exists() else profile_path.unlink()
+            raise UsageLogError(str(out), f"cannot be written ({exc.strerror or exc}); nothing was changed",
+                                allowed="a path in a folder you can write to") from None
+    except OSError as exc:
+        raise UsageLogError(str(out), f"cannot be written ({exc.strerror or exc}); nothing was changed",
+                            allowed="a path in a folder you can write to") from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return out
+
+
+_OUT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+
+
+def _check_out(out) -> Path:
+    """Refuse an ``out`` that is not a scenario file `make report` renders, or whose writing would lose something;
+    return the profile path beside it."""
+    from ._params import DEFAULTS_FILE
+
+    if not isinstance(out, (str, os.PathLike)) or not str(out).strip():
+        raise UsageLogError(f"--out {out!r}", "is not a file name", allowed="a scenario file such as params/week.yaml")
+    out = Path(out)
+    allowed = ("a scenario file named with letters, digits, '-' and '_', starting with a letter or digit and ending "
+               "in .yaml, e.g. params/week.yaml")
+    try:
+        defaults = out.resolve() == DEFAULTS_FILE.resolve()
+    except OSError:
+        defaults = False
+    if defaults:
+        raise UsageLogError(f"--out {out}", "is the kit's defaults file, which every scenario is merged over and "
+                            "checked against (the schema); it is never written, even with --force", allowed=allowed)
+    if out.name[:1] in ("_", "."):
+        raise UsageLogError(f"--out {out}", "starts with '_' or '.': such names are the kit's own files "
+                            "(params/_defaults.yaml), not scenarios, and `make report` skips them; refused even with "
+                            "--force", allowed=allowed)
+    if out.suffix != ".yaml" or not _OUT_NAME.fullmatch(out.stem):
+        raise UsageLogError(f"--out {out}", "is not a scenario file name `make report` renders (the name becomes the "
+                            "folder of its pages in outputs/ and a sheet of summary.xlsx)", allowed=allowed)
+    profile = out.with_name(f"{out.stem}_profile.csv")
+    for p in (out, profile):
+        if p.is_dir():
+            raise UsageLogError(f"--out {out}", f"{p} is a directory; it is not replaced, even with --force",
+                                allowed=allowed + ", where no directory of that name is")
+        if p.exists() and not p.is_file():
+            raise UsageLogError(f"--out {out}", f"{p} is not a regular file (a FIFO, device or socket)", allowed=allowed)
+    return profile
+
+
+def _who(provider, model) -> str:
+    model = model if isinstance(model, str) else "(no model)"
+    return f"{model!r} at provider {provider!r}" if isinstance(provider, str) else repr(model)
+
+
+def _catalog_entry(provider, model) -> tuple[str, str] | None:
+    """The catalog's (provider id, exact model id) a log's (provider, model) is billed as, or None when unknown."""
+    from ._prices import _snapshot, billing_model
+
+    if not isinstance(model, str):
+        return None
+    try:
+        prov = provider if isinstance(provider, str) else _snapshot().find_provider(model.lower(), None, None).id
+        bm = billing_model(prov, model)
+    except LookupError:
+        return None
+    # scenario files name the catalog's exact id (econ/_params.py): the entry the log's name matched, at its owner
+    owner = next((p for p in _snapshot().providers if any(m is bm.catalog for m in p.models)), bm.provider)
+    return owner.id, bm.catalog.id
+
+
+def _api_choice(provider, model) -> tuple[str, str]:
+    """``--api-provider`` / ``--api-model``: the catalog's exact ids (the provider found from the model if not given)."""
+    from ._prices import _snapshot, catalog_model
+
+    if not isinstance(model, str) or not model.strip():
+        raise UsageLogError(f"--api-model {model!r}", "is needed with --api-provider",
+                            allowed="a per-token model id of genai-prices' catalog, e.g. claude-sonnet-4-5")
+    given = provider
+    if provider is None:
+        try:
+            provider = _snapshot().find_provider(model.lower(), None, None).id
+        except LookupError:
+            provider = None
+    try:
+        if provider is None:
+            raise LookupError(f"a model id of genai-prices {_version()}", "model")
+        catalog_model(provider, model)
+    except LookupError as exc:
+        shown = f"--api-model {model!r}" + (f" at --api-provider {given!r}" if given else "")
+        raise UsageLogError(shown, "is not in the price catalog", allowed=exc.args[0]) from None
+    return provider, model
+
+
+class UsageWarning(UserWarning):
+    """Something a usage log's reader or `scenario_from_log` did that the user should know: e.g. calls to a model
+    the price catalog does not know, priced at another model."""
