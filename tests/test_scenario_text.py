@@ -102,7 +102,7 @@ def test_the_header_of_a_hostile_scenario_is_its_text_and_keeps_its_provenance(h
     text = "".join(page.text)
     assert " ".join(HOSTILE_TITLE.split()) in text
     assert " ".join(HOSTILE_DESCRIPTION.split()).replace("[ok](https://example.org/x)", "ok") in text
-    assert "Scenario file params/hostile`name*.yaml (sha256" in text and "Computed with kit" in text  # not swallowed
+    assert f"Scenario file {tmp_path.as_posix()}/hostile`name*.yaml (sha256" in text and "Computed with kit" in text  # not swallowed
     page_html = header_page(hostile, tmp_path)
     full = Page(page_html)
     assert links(full) == ["https://example.org/x"] and "img" not in full.tags
