@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import shlex
 import sys
 
 
@@ -109,7 +111,8 @@ def _scenario_from_log(args) -> int:
             warnings.showwarning(w.message, w.category, w.filename, w.lineno)
     profile = out.with_name(f"{out.stem}_profile.csv")
     print(f"wrote {out}" + (f" and {profile}" if profile.exists() else ""))
-    print(f"next: python -m econ validate {out}\n      python -m econ report --scenarios {out}")
+    python = shlex.quote(os.path.relpath(sys.executable))  # the interpreter that ran this (.venv/bin/python)
+    print(f"next: {python} -m econ validate {out}\n      {python} -m econ report --scenarios {out}")
     return 0
 
 

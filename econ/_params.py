@@ -774,19 +774,29 @@ def _rule_price_catalog(file: FileOf, a: dict[str, Assumption]) -> None:
             raise _refuse(file, [mk], a, f"a model priced per input and output token ({exc})") from None
 
 
+def _context_windows(a: dict[str, Assumption]) -> list[tuple[str, str, int]]:
+    """(key, model name, context window [tokens]) of every model the scenario prices, the ones not permitted too
+    (priced for reference): the self-hosted model's, and the per-token models' where the catalog states one."""
+    from ._capacity import model_spec
+    from ._prices import catalog_model
+
+    spec = model_spec(a["selfhost.model"].value)
+    windows = [("selfhost.model", f"{spec['name']}", int(spec["context_tokens"]))]
+    for section in ("api", "managed"):
+        info = catalog_model(a[f"{section}.provider"].value, a[f"{section}.model"].value)
+        tier = a.get(f"{section}.long_context_above_tokens")  # known once prices are read (billing facts)
+        if tier is not None and tier.value is not None and info.context_window and tier.value >= info.context_window:
+            continue  # a price tier above the catalog's window: the model takes longer prompts (1M-token betas)
+        if info.context_window:
+            windows.append((f"{section}.model", info.id, int(info.context_window)))
+    return windows
+
+
 def _rule_context(file: FileOf, a: dict[str, Assumption]) -> None:
     """A request fits the context window of every model that may serve it: the self-hosted model's
     (econ/data/models.yaml) and the per-token models' where the price catalog states one; the fine-tuning
     analysis sends the long prompt to the same models."""
-    from ._capacity import model_spec
-    from ._prices import catalog_model
-
-    spec = model_spec(a["selfhost.model"].value)  # every option is priced, the ones not permitted for reference
-    windows = [("selfhost.model", f"{spec['name']}", int(spec["context_tokens"]))]
-    for section in ("api", "managed"):
-        info = catalog_model(a[f"{section}.provider"].value, a[f"{section}.model"].value)
-        if info.context_window:
-            windows.append((f"{section}.model", info.id, int(info.context_window)))
+    windows = _context_windows(a)
     out = a["workload.output_tokens_per_request"].value
     for prompt in ("workload.input_tokens_per_request", "finetune.long_prompt_tokens"):
         for model_key, name, window in windows:
@@ -794,8 +804,14 @@ def _rule_context(file: FileOf, a: dict[str, Assumption]) -> None:
                 raise _refuse(file, [prompt, "workload.output_tokens_per_request"], a,
                               f"a request within the context window of {model_key} {name}: {window:,} tokens "
                               "for prompt and answer together")
+
+
+def _rule_context_bins(file: FileOf, a: dict[str, Assumption]) -> None:
+    """Every bin of ``workload.token_distribution``, not only the mean shape, fits every model's context window
+    (after the bins are checked against the workload's means)."""
     bins = a["workload.token_distribution"].value
     if bins:  # the longest bin, not only the mean, fits every window
+        windows = _context_windows(a)
         longest = max(zip(bins["input_tokens"], bins["output_tokens"]), key=sum)
         for model_key, name, window in windows:
             if sum(longest) > window:
@@ -896,7 +912,7 @@ def _rule_synthetic_profile(file: FileOf, a: dict[str, Assumption]) -> None:
 RULES = (_rule_an_option_permitted, _rule_prompts, _rule_qualities, _rule_price_catalog, _rule_context, _rule_trace_peak,
          _rule_growth)
 """Rules across assumptions, checked after each value is, before anything is derived from them."""
-DERIVED_RULES = (_rule_fleet, _rule_finetune_prompts, _rule_synthetic_profile)
+DERIVED_RULES = (_rule_context_bins, _rule_fleet, _rule_finetune_prompts, _rule_synthetic_profile)
 """Rules that need the derived facts (the measured peak-to-mean, the capacity model's throughput)."""
 
 

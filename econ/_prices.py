@@ -532,7 +532,9 @@ def billing_facts(section: str, price: ApiPrice, like) -> dict:
         if not shown:
             continue
         key = f"{section}.{name}"
-        out[key] = Assumption(key=key, value=value, unit=unit, source=price.source_of(name), origin="genai-prices")
+        source = price.source_of(name)
+        origin = next((f for f in ("econ/data/billing_rules.yaml", CORRECTIONS_SHOWN) if f in source), "genai-prices")
+        out[key] = Assumption(key=key, value=value, unit=unit, source=source, origin=origin)
     return out
 
 

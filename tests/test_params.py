@@ -501,7 +501,8 @@ def test_a_model_config_path_is_read_relative_to_the_scenario_file(tmp_path, mon
 
 def test_every_token_bin_fits_the_context_window_of_every_model(write_scenario):
     """Only the mean was checked: a 1,000,000-token bin rendered."""
-    bins = ("workload:\n  input_tokens_per_request: {value: 1999, source: t}\n  token_distribution:\n"
+    bins = ("workload:\n  input_tokens_per_request: {value: 1999, source: t}\n"
+            "  output_tokens_per_request: {value: 300, source: t}\n  token_distribution:\n"
             "    value: {input_tokens: [1000, 1000000], output_tokens: [300, 300], share: [0.999, 0.001]}\n"
             "    source: t\n")
     msg = error_of(write_scenario(bins, "bins.yaml"))

@@ -159,6 +159,7 @@ api:
   provider: {value: google, source: test}
   model: {value: gemini-2.5-pro, source: test}
 selfhost:
+  model: {value: llama-4-scout-17b-16e, source: "test: every bin within its context window"}
   ttft_slo_s: {value: 30, source: "test: long prompts"}
 """))
     assert float(api_usd_per_request(sc.values, "api")) == pytest.approx(0.33125, abs=1e-12)

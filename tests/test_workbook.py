@@ -42,6 +42,7 @@ workload:
 api:
   price_factor: {{value: 0.8, source: "a negotiated discount"}}
 selfhost:
+  model: {{value: llama-4-scout-17b-16e, source: "a context window that holds the 300,000-token bin"}}
   gpu: {{value: auto, source: test}}
   gpu_cost_mode: {{value: buy, source: test}}
 """
