@@ -10,25 +10,21 @@ import pandas as pd
 
 from ._cashflow import cash_flow_table, payback_month, plan_cash_flows
 from ._style import USD_AXIS, color_scale, finish
-from ._views import HTML, Markdown, assumptions_table, fact, html_table, md_text, pct, tokens, usd
+from ._params import key_label
+from ._views import (HTML, Markdown, assumption_name, assumptions_table, fact, html_table, md_text, pct, tokens, usd,
+                     value_text)
 
 __all__ = ["decision_brief", "plans_view", "cash_flow_chart", "cash_flow_view", "rests_on", "assumptions_appendix"]
 
 
-def _value(x: float, unit: str) -> str:
-    if unit.startswith("USD"):
-        return usd(x) + unit.removeprefix("USD")
-    if unit.startswith("fraction") or unit.startswith("probability"):
-        return pct(x)
-    number = f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.3g}"
-    return number + (f" {unit}" if unit else "")
-
-
 def _flip_text(f: dict, names: dict[str, str]) -> str:
+    """One flip as the decision page states it: the assumption's label (its key in the tooltip and the appendix),
+    the value that flips the plan, today's value, and the plan it flips to."""
     new = names.get(f["new_recommended"], "no eligible plan")
     ranged = "" if f["has_range"] else ", no range stated"
-    return (f"`{f['key']}` {'below' if f['direction'] == 'below' else 'above'} {_value(f['flip_value'], f['unit'])} "
-            f"(now {_value(f['value'], f['unit'])}{ranged}) → {new}")
+    name = assumption_name(f.get("label") or key_label(f["key"]), f["key"])
+    return (f"{name} {'below' if f['direction'] == 'below' else 'above'} {value_text(f['flip_value'], f['unit'])} "
+            f"(now {value_text(f['value'], f['unit'])}{ranged}) → {new}")
 
 
 def decision_brief(d) -> Markdown:

@@ -423,7 +423,8 @@ def summary_table(decisions: list[Decision]):
 def comparison_table(decisions: list[Decision]) -> str:
     """The scenarios as columns, what a sign-off compares as rows: volume, the plan, its cost, savings, confidence,
     the quality basis, the self-hosted fleet, capex, present cost over the horizon, the nearest flip."""
-    from ._views import fact, pct, tokens, usd
+    from ._params import key_label
+    from ._views import assumption_name, fact, pct, tokens, usd, value_text
 
     e = lambda s: html.escape(str(s))  # noqa: E731
 
@@ -431,7 +432,8 @@ def comparison_table(decisions: list[Decision]) -> str:
         if not d.flips:
             return "none within ×10 either way"
         f = d.flips[0]
-        return f"<code>{e(f['key'])}</code> {f['direction']} {f['flip_value']:,.4g} (now {f['value']:,.4g})"
+        name = assumption_name(f.get("label") or key_label(f["key"]), f["key"])
+        return f"{name} {f['direction']} {e(value_text(f['flip_value'], f['unit']))} (now {e(value_text(f['value'], f['unit']))})"
 
     rows = {
         "volume": lambda d: f"{e(tokens(d.workload['tokens_per_day']))} tokens/day, {d.workload['requests_per_day']:,.0f} requests",

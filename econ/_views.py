@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ._costs import COMPONENTS, OPTIONS
-from ._params import COST_SECTIONS
+from ._params import COST_SECTIONS, key_label
 from ._prices import price_catalog_version
 
 __all__ = [
@@ -191,7 +191,7 @@ def _fmt_value(v) -> str:
 
 
 def assumptions_table(scenario, *sections: str) -> pd.DataFrame:
-    """The assumptions an analysis used: value, unit, source, checked date and where each was set.
+    """The assumptions an analysis used: label and key, value, unit, source, checked date and where each was set.
 
     Parameters
     ----------
@@ -208,7 +208,7 @@ def assumptions_table(scenario, *sections: str) -> pd.DataFrame:
     shown = None if "all" in sections else set(COST_SECTIONS) | set(sections)
     return pd.DataFrame(
         [
-            {"assumption": a.key, "value": _fmt_value(a.value), "unit": a.unit or "", "source": a.source,
+            {"assumption": a.label, "key": a.key, "value": _fmt_value(a.value), "unit": a.unit or "", "source": a.source,
              "checked": a.checked or "", "set in": a.origin}
             for a in scenario.assumptions.values() if shown is None or a.key.split(".")[0] in shown
         ]
@@ -225,6 +225,39 @@ def fact(key: str, text: str) -> str:
     (``<span class="econ-fact" data-fact="options.api.monthly_usd">$11,928</span>``), so that a test can check
     that every page, the index and the spreadsheet show the same value (tests/test_decision.py)."""
     return f'<span class="econ-fact" data-fact="{html.escape(key)}">{_esc(text)}</span>'
+
+
+def value_text(x: float, unit: str) -> str:
+    """A number with its unit as a sentence states it: dollars, per cent for fractions, thousands separated.
+
+    Examples
+    --------
+    >>> value_text(9966.2, "USD/month"), value_text(0.3, "fraction of requests"), value_text(15000, "requests/day")
+    ('$9,966/month', '30%', '15,000 requests/day')
+    """
+    if unit.startswith("USD"):
+        return usd(x) + unit.removeprefix("USD")
+    if unit.startswith("fraction") or unit.startswith("probability"):
+        return pct(x)
+    number = f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.3g}"
+    return number + (f" {unit}" if unit else "")
+
+
+def assumption_name(label: str, key: str, within: bool = False) -> str:
+    """An assumption as a sentence names it: its label, with its key as the tooltip (the key is in the page's
+    assumption table too), so that the sentence reads the same on paper. ``within``: inside a sentence, the label's
+    first letter in lower case unless its first word is an abbreviation (GPU, KV, TTFT).
+
+    Examples
+    --------
+    >>> assumption_name("Requests per day", "workload.requests_per_day")
+    '<span class="econ-assumption" title="workload.requests_per_day">Requests per day</span>'
+    >>> [assumption_name(x, "k", within=True).split(">")[1][:-6] for x in ("Closed-API price factor", "GPU rental price")]
+    ['closed-API price factor', 'GPU rental price']
+    """
+    if within and label[1:2].islower():
+        label = label[0].lower() + label[1:]
+    return f'<span class="econ-assumption" title="{html.escape(key)}">{_esc(label)}</span>'
 
 
 def _plural(n: float, word: str) -> str:
@@ -331,8 +364,9 @@ def summary_markdown(d) -> Markdown:
                      f"{intervals_sentence(b['intervals'], b['a'], b['b'])}.")
     if d.flips:
         f0 = d.flips[0]
-        lines.append(f"The nearest flip: the recommendation changes when `{f0['key']}` goes {f0['direction']} "
-                     f"{f0['flip_value']:,.4g} {f0['unit']} (now {f0['value']:,.4g}).")
+        name = assumption_name(f0.get("label") or key_label(f0["key"]), f0["key"], within=True)
+        lines.append(f"The nearest flip: the recommendation changes when {name} goes {f0['direction']} "
+                     f"{value_text(f0['flip_value'], f0['unit'])} (now {value_text(f0['value'], f0['unit'])}).")
     return Markdown(" ".join(lines))
 
 
