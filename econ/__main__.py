@@ -7,14 +7,25 @@ import argparse
 import sys
 
 
+def _workers(text: str) -> int:
+    """``--jobs``: a whole number of worker processes, at least one."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not allowed; expected a whole number of workers >= 1")
+    return n
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m econ", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     val = sub.add_parser("validate", help="check scenario files; exit non-zero on the first bad one")
     val.add_argument("files", nargs="+", help="scenario YAML files")
     rep = sub.add_parser("report", help="execute every notebook for every scenario into outputs/")
-    rep.add_argument("--scenarios", nargs="*", help="scenario files (default: every params/*.yaml)")
-    rep.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
+    rep.add_argument("--scenarios", nargs="+", metavar="FILE", help="scenario files (default: every params/*.yaml)")
+    rep.add_argument("--jobs", type=_workers, default=None, help="worker processes, 1 or more (default: one per core)")
     rep.add_argument("--force", action="store_true", help="render every page, even those whose inputs did not change")
     rep.add_argument("--no-open", action="store_true",
                      help="do not open the index in a browser (it opens where there is a desktop)")

@@ -11,8 +11,8 @@ import pandas as pd
 from ._cashflow import cash_flow_table, payback_month, plan_cash_flows
 from ._style import USD_AXIS, color_scale, finish
 from ._params import key_label
-from ._views import (HTML, Markdown, assumption_name, assumptions_table, fact, html_table, md_text, pct, tokens, usd,
-                     value_text)
+from ._views import (HTML, Markdown, assumption_name, assumptions_table, cost_only_text, fact, html_table, md_text, pct,
+                     tokens, usd, value_with_unit)
 
 __all__ = ["decision_brief", "plans_view", "cash_flow_chart", "cash_flow_view", "rests_on", "assumptions_appendix"]
 
@@ -23,8 +23,8 @@ def _flip_text(f: dict, names: dict[str, str]) -> str:
     new = names.get(f["new_recommended"], "no eligible plan")
     ranged = "" if f["has_range"] else ", no range stated"
     name = assumption_name(f.get("label") or key_label(f["key"]), f["key"])
-    return (f"{name} {'below' if f['direction'] == 'below' else 'above'} {value_text(f['flip_value'], f['unit'])} "
-            f"(now {value_text(f['value'], f['unit'])}{ranged}) → {new}")
+    return (f"{name} {'below' if f['direction'] == 'below' else 'above'} {value_with_unit(f['flip_value'], f['unit'])} "
+            f"(now {value_with_unit(f['value'], f['unit'])}{ranged}) → {new}")
 
 
 def decision_brief(d) -> Markdown:
@@ -36,8 +36,12 @@ def decision_brief(d) -> Markdown:
     lines = [f"**Recommended: the {fact('recommended', rec.name)}, "
              f"{fact(f'options.{rec.key}.monthly_usd', usd(rec.monthly_usd))} a month** "
              f"for {tokens(w['tokens_per_day'])} tokens a day ({w['requests_per_day']:,.0f} requests), all costs counted"
-             + (f", among the plans that reach the quality floor of {pct(d.quality_floor)} acceptable answers."
-                if d.quality_basis == "floor" else " (every permitted option meets the quality floor: cost alone decides).")]
+             + (f", among the plans that reach the quality floor of {d.quality_floor:.1%} acceptable answers."
+                if d.quality_basis == "floor" else f". {cost_only_text(d)}.")]
+    if rec.shares:  # the routed split: what it is, in one sentence
+        parts = [f"{pct(x)} to the {names[k]}" for k, x in sorted(rec.shares.items(), key=lambda kv: -kv[1])]
+        lines[0] += (f" The split sends {' and '.join(parts)} of the requests: a router scores each request's difficulty and sends the "
+                     f"hardest to the {names['api']}.")
     bullets = []
     if d.runner_up:
         ru = d.options[d.runner_up]
@@ -45,8 +49,12 @@ def decision_brief(d) -> Markdown:
                        f"against the runner-up, the {ru.name} at {fact(f'options.{ru.key}.monthly_usd', usd(ru.monthly_usd))}.")
     else:
         bullets.append("**Savings:** no other plan is eligible, so there is no runner-up to save against.")
+    blind = d.unranged_flips
     bullets.append(f"**Confidence:** it stays the cheapest eligible plan in {fact('confidence', pct(d.confidence))} of "
-                   f"{d.draws:,} joint draws of every assumption with a stated range.")
+                   f"{d.draws:,} joint draws of every assumption with a stated range"
+                   + (f"; this leaves out {len(blind)} assumption{'s' if len(blind) > 1 else ''} with no stated range "
+                      f"that flip{'' if len(blind) > 1 else 's'} the plan within a factor of two of {'their' if len(blind) > 1 else 'its'} "
+                      "value (below): state a range for each before relying on this figure." if blind else "."))
     flips = d.flips[:3]
     if flips:
         bullets.append("**What would flip it** (one assumption at a time, the others held; → the plan that then "
@@ -87,7 +95,7 @@ def plans_view(d) -> HTML:
         rows.append({"plan": o.name + (" (recommended)" if k == d.recommended else ""),
                      "eligible": "yes" if o.eligible else ("no: not permitted" if not o.permitted
                                                            else "no: below the quality floor"),
-                     "quality": pct(o.quality),
+                     "quality": f"{o.quality:.1%}",
                      "USD a month": fact(f"options.{k}.monthly_usd", usd(o.monthly_usd)),
                      "USD per Mtok": usd(o.usd_per_mtok), "capex": usd(o.capex_usd) if o.capex_usd else "–",
                      f"present cost, {d.horizon['months']} months": usd(o.pv_usd)})
@@ -157,7 +165,7 @@ def rests_on(scenario, d) -> Markdown:
         if v[f"{s}.permitted"] or d.recommended == s:
             items.append(f"**{'Closed API' if s == 'api' else 'Managed open endpoint'}:** {md_text(v[f'{s}.model'])} at "
                          f"{usd(v[f'{s}.input_usd_per_mtok'])} per million input and {usd(v[f'{s}.output_usd_per_mtok'])} "
-                         f"per million output tokens" + src(f"{s}.input_usd_per_mtok") + ".")
+                         f"per million output tokens" + src(f"{s}.input_usd_per_mtok") + _caching_note(v, s) + ".")
     if v["selfhost.permitted"]:
         items.append(f"**Self-hosted:** {md_text(v['selfhost.model'])} at {str(v['selfhost.precision']).upper()} on "
                      f"{f.gpus:,} × {f.gpu_name} ({f.serving_replicas} serving + {f.spare_replicas} spare replicas of "
@@ -171,6 +179,18 @@ def rests_on(scenario, d) -> Markdown:
     items.append(f"**Horizon:** {d.horizon['months']} months at a {pct(d.horizon['discount_rate_per_year'])} yearly "
                  "discount rate" + src("horizon.discount_rate_per_year") + ".")
     return Markdown("\n".join(f"- {i}" for i in items))
+
+
+def _caching_note(v, section: str) -> str:
+    """When the reusable prefix is shorter than the provider's caching minimum, the cache discount is nil: say so."""
+    minimum = float(v.get(f"{section}.min_cacheable_prefix_tokens") or 0)
+    if v.get("workload.token_distribution") is not None or not minimum:
+        return ""
+    prefix = float(v["workload.cacheable_prefix_share"]) * float(v["workload.input_tokens_per_request"])
+    if prefix <= 0 or prefix >= minimum:
+        return ""
+    return (f"; it caches only prefixes of at least {minimum:,.0f} tokens, so the {prefix:,.0f}-token reusable prefix "
+            "earns no cache discount")
 
 
 def assumptions_appendix(scenario) -> HTML:

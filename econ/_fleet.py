@@ -244,7 +244,8 @@ def size_fleet(values: Mapping[str, Any], candidates: FleetCandidates | None = N
     replica serves ``r_c = T_c / O`` requests/s. At peak demand ``P = requests_per_day / 86,400 × peak_to_mean``:
     ``serving_c = max(ceil(P / (r_c × max_utilization)), min_replicas)``, ``gpus_c = (serving_c + spares) × TP_c``.
     Monthly fleet cost per GPU: rented, ``730 h × rent × (1 − commitment_discount)``; bought, straight-line
-    ``purchase / (12 × amortization_years)`` plus power ``server W × draw share × PUE × 730 h × USD/kWh`` and
+    ``purchase × (1 − horizon.resale_share) / (12 × amortization_years)`` (down to the resale value, as the cash
+    flow sells the GPUs at book value) plus power ``server W × draw share × PUE × 730 h × USD/kWh`` and
     hosting. The candidate with the lowest fleet cost wins (ties: the first, i.e. fewer GPUs per replica).
     """
     v = values
@@ -273,7 +274,8 @@ def size_fleet(values: Mapping[str, Any], candidates: FleetCandidates | None = N
         server_w = np.where(np.isnan(cand.server_w_per_gpu), cand.tdp_w * _a(v["selfhost.server_power_per_tdp"])[..., None],
                             cand.server_w_per_gpu)
         kw = server_w / 1000.0 * _a(v["selfhost.power_draw_share"])[..., None] * _a(v["selfhost.pue"])[..., None]
-        parts = {"gpu_usd": purchase / (12.0 * _a(v["selfhost.amortization_years"]))[..., None],
+        depreciable = 1.0 - _a(v["horizon.resale_share"])  # straight line to the resale value, as the cash flow
+        parts = {"gpu_usd": purchase * (depreciable / (12.0 * _a(v["selfhost.amortization_years"])))[..., None],
                  "power_usd": kw * HOURS_PER_MONTH * _a(v["selfhost.electricity_usd_per_kwh"])[..., None],
                  "hosting_usd": _a(v["selfhost.hosting_usd_per_gpu_month"])[..., None]}
     per_gpu_month = parts["gpu_usd"] + parts["power_usd"] + parts["hosting_usd"]

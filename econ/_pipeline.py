@@ -175,6 +175,12 @@ class Decision:
     def recommended_plan(self) -> PlanResult:
         return self.options[self.recommended]
 
+    @property
+    def unranged_flips(self) -> list[dict]:
+        """The flips of assumptions without a stated range within a factor of two of their value: the Monte Carlo
+        cannot see them, so the confidence leaves them out (`warnings` names them)."""
+        return unranged_flips(self.flips)
+
     def to_dict(self) -> dict:
         """Plain data (JSON-ready: NaN becomes null)."""
         return _jsonable(asdict(self))
@@ -185,6 +191,11 @@ class Decision:
         if path is not None:
             Path(path).write_text(text + "\n", encoding="utf-8")
         return text
+
+
+def unranged_flips(flips: list[dict]) -> list[dict]:
+    """The flips of assumptions without a stated range within a factor of two of their value (`Decision.flips`)."""
+    return [f for f in flips if not f["has_range"] and 0.5 <= f["ratio"] <= 2.0]
 
 
 def _jsonable(x):
@@ -511,7 +522,8 @@ def _confidence(scenario, routed, recommended: str, n: int, seed: int) -> float:
 
 def _price_basis(v) -> str:
     if v["selfhost.gpu_cost_mode"] == "buy":
-        return f"bought, straight-line over {v['selfhost.amortization_years']:g} years, with power and hosting"
+        return (f"bought, straight-line over {v['selfhost.amortization_years']:g} years to a "
+                f"{float(v['horizon.resale_share']):.0%} resale value, with power and hosting")
     d = float(v["selfhost.commitment_discount"])
     return "rented on demand" if d == 0 else f"rented with a commitment, {d:.0%} off on-demand"
 
@@ -645,12 +657,8 @@ def decide(scenario, draws: int = DECISION_DRAWS, seed: int = DECISION_SEED) -> 
     breakevens = [{"a": a, "b": b, "intervals": cheaper_intervals(scenario, a, b)}
                   for i, a in enumerate(permitted) for b in permitted[i + 1:]]
     flips = flip_points(scenario, routed, recommended)
-    from ._views import value_text
+    from ._views import value_with_unit
 
-    warnings = [f"{f['label']} ('{f['key']}') = {value_text(f['value'], f['unit'])} has no range, yet the decision "
-                f"flips {'below' if f['direction'] == 'below' else 'above'} {value_text(f['flip_value'], f['unit'])} "
-                f"(× {f['ratio']:.2f})"
-                for f in flips if not f["has_range"] and 0.5 <= f["ratio"] <= 2.0]
     costs = option_costs(v)
     requests_per_day = float(v["workload.requests_per_day"])
     return Decision(
@@ -675,7 +683,9 @@ def decide(scenario, draws: int = DECISION_DRAWS, seed: int = DECISION_SEED) -> 
         horizon=horizon,
         breakevens=breakevens,
         flips=flips,
-        warnings=warnings,
+        warnings=[f"{f['label']} ('{f['key']}') = {value_with_unit(f['value'], f['unit'])} has no range, yet the "
+                  f"decision flips {'below' if f['direction'] == 'below' else 'above'} "
+                  f"{value_with_unit(f['flip_value'], f['unit'])} (× {f['ratio']:.2f})" for f in unranged_flips(flips)],
     )
 
 

@@ -420,11 +420,18 @@ def summary_table(decisions: list[Decision]):
     return pd.DataFrame(rows, columns=list(summary_columns()))
 
 
+def _blind(d: Decision) -> str:
+    """The caveat under a confidence that leaves out assumptions without a range that flip the plan nearby."""
+    n = len(d.unranged_flips)
+    return (f"<br><small>leaves out {n} assumption{'s' if n > 1 else ''} with no range that flip{'' if n > 1 else 's'} "
+            "it within ×2</small>" if n else "")
+
+
 def comparison_table(decisions: list[Decision]) -> str:
     """The scenarios as columns, what a sign-off compares as rows: volume, the plan, its cost, savings, confidence,
     the quality basis, the self-hosted fleet, capex, present cost over the horizon, the nearest flip."""
     from ._params import key_label
-    from ._views import assumption_name, fact, pct, tokens, usd, value_text
+    from ._views import assumption_name, fact, pct, tokens, usd, value_with_unit
 
     e = lambda s: html.escape(str(s))  # noqa: E731
 
@@ -433,7 +440,8 @@ def comparison_table(decisions: list[Decision]) -> str:
             return "none within ×10 either way"
         f = d.flips[0]
         name = assumption_name(f.get("label") or key_label(f["key"]), f["key"])
-        return f"{name} {f['direction']} {e(value_text(f['flip_value'], f['unit']))} (now {e(value_text(f['value'], f['unit']))})"
+        return (f"{name} {f['direction']} {e(value_with_unit(f['flip_value'], f['unit']))} "
+                f"(now {e(value_with_unit(f['value'], f['unit']))})")
 
     rows = {
         "volume": lambda d: f"{e(tokens(d.workload['tokens_per_day']))} tokens/day, {d.workload['requests_per_day']:,.0f} requests",
@@ -442,8 +450,8 @@ def comparison_table(decisions: list[Decision]) -> str:
         "runner-up": lambda d: (f"{e(d.options[d.runner_up].name)}, {fact(f'options.{d.runner_up}.monthly_usd', usd(d.options[d.runner_up].monthly_usd))}"
                                 if d.runner_up else "none eligible"),
         "savings a year": lambda d: usd(12 * d.savings_usd_per_month) if d.runner_up else "n/a",
-        "confidence": lambda d: fact("confidence", pct(d.confidence)),
-        "quality": lambda d: (f"floor {pct(d.quality_floor)} acceptable answers" if d.quality_basis == "floor"
+        "confidence": lambda d: fact("confidence", pct(d.confidence)) + _blind(d),
+        "quality": lambda d: (f"floor {d.quality_floor:.1%} acceptable answers" if d.quality_basis == "floor"
                               else "cost only: every permitted option meets the floor"),
         "self-hosted fleet": lambda d: (f"{d.fleet.gpus} × {e(d.fleet.gpu)} (TP {d.fleet.tensor_parallel}), "
                                        f"{fact('fleet.utilization', pct(d.fleet.utilization))} utilized"),
@@ -476,7 +484,7 @@ def index_html(decisions: list[Decision], pages: list[Path], summary=None) -> st
             f"<tr><td><b>{e(d.title)}</b><br><small>{e(tokens(d.workload['tokens_per_day']))} tokens/day · "
             f"{links}</small></td><td><b>{fact('recommended', s['recommended'])}</b></td>{costs}"
             f"<td class='num'>{savings}<br><small>vs {e(s['runner_up'])}</small></td>"
-            f"<td class='num'>{fact('confidence', pct(d.confidence))}</td></tr>"
+            f"<td class='num'>{fact('confidence', pct(d.confidence))}{_blind(d)}</td></tr>"
         )
     heads = "".join(f"<th>{e(name)}<br>USD/month</th>" for name in PLAN_NAMES.values())
     return f"""<!DOCTYPE html>

@@ -78,6 +78,23 @@ def pct(x: float) -> str:
     return f"{x:.0%}" if abs(x) >= 0.01 or x == 0 else f"{x:.1%}"
 
 
+def value_with_unit(x: float, unit: str | None) -> str:
+    """An assumption's value with its unit, for a sentence: dollars as dollars, fractions as per cents.
+
+    Examples
+    --------
+    >>> value_with_unit(241.52, "USD/hour"), value_with_unit(0.3, "fraction off on-demand"), value_with_unit(6.004, "hours/month")
+    ('$242/hour', '30%', '6.004 hours/month')
+    """
+    unit = unit or ""
+    if unit.startswith("USD"):
+        return usd(x) + unit.removeprefix("USD")
+    if unit.startswith("fraction") or unit.startswith("probability"):
+        return pct(x)
+    number = f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.4g}"
+    return number + (f" {unit}" if unit else "")
+
+
 def usd_column(values) -> list[str]:
     """Dollars for one column of a table, every amount with the same decimals: whole dollars when the smallest
     amount other than zero is $100 or more, cents from $1, else enough decimals for two significant figures of
@@ -227,22 +244,6 @@ def fact(key: str, text: str) -> str:
     return f'<span class="econ-fact" data-fact="{html.escape(key)}">{_esc(text)}</span>'
 
 
-def value_text(x: float, unit: str) -> str:
-    """A number with its unit as a sentence states it: dollars, per cent for fractions, thousands separated.
-
-    Examples
-    --------
-    >>> value_text(9966.2, "USD/month"), value_text(0.3, "fraction of requests"), value_text(15000, "requests/day")
-    ('$9,966/month', '30%', '15,000 requests/day')
-    """
-    if unit.startswith("USD"):
-        return usd(x) + unit.removeprefix("USD")
-    if unit.startswith("fraction") or unit.startswith("probability"):
-        return pct(x)
-    number = f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.3g}"
-    return number + (f" {unit}" if unit else "")
-
-
 def assumption_name(label: str, key: str, within: bool = False) -> str:
     """An assumption as a sentence names it: its label, with its key as the tooltip (the key is in the page's
     assumption table too), so that the sentence reads the same on paper. ``within``: inside a sentence, the label's
@@ -281,12 +282,21 @@ def decision_sentence(d) -> str:
                  + "".join(f"; the {o.name} ({fact(f'options.{o.key}.monthly_usd', usd(o.monthly_usd))}) is not: "
                            f"{o.why_not}" for o in d.options.values() if o.permitted and not o.eligible) + ".")
     else:
-        text += " Every permitted option meets the quality floor here, so the comparison is on cost alone."
+        text += " " + cost_only_text(d) + "."
     if rec.shares:
         text += " The split sends " + ", ".join(f"{pct(x)} of requests to the {PLAN_NAMES[k]}" for k, x in rec.shares.items()) + "."
     text += (f" In {fact('confidence', pct(d.confidence))} of {d.draws:,} joint draws of every assumption with a stated range, it stays the "
              "cheapest eligible plan.")
     return text
+
+
+def cost_only_text(d) -> str:
+    """Why cost alone decides: every permitted option reaches the quality floor, and how far their quality differs."""
+    q = sorted({round(o.quality, 3) for o in d.options.values() if o.permitted and not o.shares})
+    spread = (f", though the models' quality differs ({q[0]:.1%} to {q[-1]:.1%} acceptable answers)" if len(q) > 1
+              else "")
+    return (f"Every permitted option reaches the quality floor of {d.quality_floor:.1%} acceptable answers, so cost alone "
+            f"decides{spread}")
 
 
 def decision_header(d, question: str = "") -> Markdown:
@@ -366,7 +376,7 @@ def summary_markdown(d) -> Markdown:
         f0 = d.flips[0]
         name = assumption_name(f0.get("label") or key_label(f0["key"]), f0["key"], within=True)
         lines.append(f"The nearest flip: the recommendation changes when {name} goes {f0['direction']} "
-                     f"{value_text(f0['flip_value'], f0['unit'])} (now {value_text(f0['value'], f0['unit'])}).")
+                     f"{value_with_unit(f0['flip_value'], f0['unit'])} (now {value_with_unit(f0['value'], f0['unit'])}).")
     return Markdown(" ".join(lines))
 
 

@@ -610,8 +610,10 @@ def _costs_sheet(book: _Book, ws, sc: Scenario, d: Decision, inputs: str, st) ->
           "={f.server_w}/1000*{selfhost.power_draw_share}*{selfhost.pue}", "server W / 1000 × draw share × PUE", _RATIO)
     buy = '{selfhost.gpu_cost_mode}="buy"'
     r.one("f.gpu_month", "GPU cost per GPU-month", "USD/GPU-month",
-          f"=IF({buy},{{f.purchase}}/(12*{{selfhost.amortization_years}}),{{f.rent_paid}}*{{convention.hours_per_month}})",
-          "bought: purchase / (12 × amortization years), straight line; rented: rent paid × hours per month", _USD2)
+          f"=IF({buy},{{f.purchase}}*(1-{{horizon.resale_share}})/(12*{{selfhost.amortization_years}}),"
+          f"{{f.rent_paid}}*{{convention.hours_per_month}})",
+          "bought: purchase × (1 − resale share) / (12 × amortization years), straight line to the resale value; "
+          "rented: rent paid × hours per month", _USD2)
     r.one("f.power_month", "power per GPU-month", "USD/GPU-month",
           f"=IF({buy},{{f.kw}}*{{convention.hours_per_month}}*{{selfhost.electricity_usd_per_kwh}},0)",
           "bought: kW × hours × USD/kWh; rented: in the rent", _USD2)

@@ -31,7 +31,7 @@ def _per_gpu_month(v, gpu):
     server = spec.get("server_power_w_per_gpu")
     watts = server["value"] if server else spec["tdp_w"] * v["selfhost.server_power_per_tdp"]
     power = watts / 1000 * v["selfhost.power_draw_share"] * v["selfhost.pue"] * HOURS_PER_MONTH * v["selfhost.electricity_usd_per_kwh"]
-    return price / (12 * v["selfhost.amortization_years"]) + power + v["selfhost.hosting_usd_per_gpu_month"]
+    return price * (1 - v["horizon.resale_share"]) / (12 * v["selfhost.amortization_years"]) + power + v["selfhost.hosting_usd_per_gpu_month"]
 
 
 @pytest.mark.parametrize("path", scenario_files(), ids=lambda p: p.stem)

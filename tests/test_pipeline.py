@@ -134,7 +134,7 @@ def test_no_eligible_plan_is_an_error_naming_the_scenario(enterprise):
 
 
 def test_flips_are_named_by_their_label_and_keep_their_key(decisions, tmp_path):
-    """Issue 16: a finance reader reads 'Compliance cost of the managed endpoint below $9,966/month', not the key;
+    """Issue 16: a finance reader reads 'Compliance cost of the managed endpoint below $9,383/month', not the key;
     the key stays in the tooltip, decision.json and the warning."""
     from econ._brief import decision_brief
     from econ._report import comparison_table
@@ -160,3 +160,19 @@ def test_flips_are_named_by_their_label_and_keep_their_key(decisions, tmp_path):
     from econ._brief import _flip_text
 
     assert _flip_text(old, {}).startswith(f'<span class="econ-assumption" title="{old["key"]}">')
+
+
+def test_bought_gpus_depreciate_in_the_monthly_cost_as_the_cash_flow_sells_them(decisions):
+    """The monthly cost's straight-line depreciation runs down to the resale value at the end of the life, the
+    book value at which the cash flow sells the GPUs: over one life both charge capex × (1 − resale share)."""
+    from econ._cashflow import residual_value_usd
+
+    d = decisions["regulated_on_prem"]
+    o = d.options["selfhost"]
+    h = d.horizon
+    assert o.capex_usd > 0 and h["resale_share"] > 0
+    depreciation = o.monthly_usd - o.opex_usd_per_month
+    assert depreciation == pytest.approx(o.components["gpu_usd"])
+    sold = float(residual_value_usd(o.capex_usd, h["life_months"], h["life_months"], h["resale_share"]))
+    assert depreciation * h["life_months"] == pytest.approx(o.capex_usd - sold)
+    assert depreciation * h["life_months"] == pytest.approx(o.capex_usd * (1 - h["resale_share"]))

@@ -425,3 +425,15 @@ def test_a_scenarios_profile_csv_is_part_of_its_digest(tmp_path):
     before = _report.scenario_digest(scenario)
     profile.write_text("timestamp,requests\n2026-01-01T00:00:00,5\n")
     assert _report.scenario_digest(scenario) != before
+
+
+@pytest.mark.parametrize("args", [["--jobs", "0"], ["--jobs", "-1"], ["--jobs", "two"], ["--scenarios"]])
+def test_report_options_out_of_range_are_refused_before_anything_runs(args, capsys):
+    """``--jobs 0`` or ``-1`` ran silently with one worker or the default; ``--scenarios`` with no file meant all."""
+    from econ.__main__ import main
+
+    with pytest.raises(SystemExit) as info:
+        main(["report", "--no-open", *args])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and args[0] in err
+    assert ("expected a whole number of workers >= 1" in err) if args[0] == "--jobs" else ("expected at least one" in err)
