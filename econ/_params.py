@@ -1,9 +1,15 @@
 """Scenario files: loading, merging over the shared defaults, and validation.
 
 A scenario is one YAML file in ``params/``. ``params/_defaults.yaml`` holds every assumption the kit knows,
-each a leaf ``{value, unit, source[, checked][, allowed][, note]}``; it is also the schema: a scenario may only
-name keys that exist there, and overrides a leaf with at least ``value`` and ``source`` (plus ``checked`` for
+each a leaf ``{label, value, unit, source[, checked][, allowed][, note]}``; it is also the schema: a scenario may
+only name keys that exist there, and overrides a leaf with at least ``value`` and ``source`` (plus ``checked`` for
 prices, i.e. any unit in USD). A leaf's ``unit``, when a scenario states it, must match the default's.
+
+``label`` (defaults only) is what the pages call an assumption where a finance reader reads it (the decision page,
+the sensitivity charts): a noun phrase in sentence case of at most `MAX_LABEL_CHARS`, without the unit (shown with
+the value), unique across the defaults. A scenario cannot set it: the same key reads the same in every scenario
+(the comparison page sets them side by side). The key stays where an analyst looks (tooltips, the assumption
+tables, ``decision.json``).
 
 ``allowed`` (defaults only) says what a value may be:
 
@@ -53,8 +59,10 @@ COST_SECTIONS = ("prices", "workload", "engineering", "api", "managed", "selfhos
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 PARAMS_DIR = PROJECT_DIR / "params"
 DEFAULTS_FILE = PARAMS_DIR / "_defaults.yaml"
-LEAF_FIELDS = {"value", "unit", "source", "checked", "note", "allowed", "dist"}
-OVERRIDE_FIELDS = LEAF_FIELDS - {"allowed"}
+LEAF_FIELDS = {"label", "value", "unit", "source", "checked", "note", "allowed", "dist"}
+DEFAULTS_ONLY_FIELDS = {"allowed", "label"}
+"""Fields a scenario may not set: what a value may be, and what the pages call the assumption."""
+OVERRIDE_FIELDS = LEAF_FIELDS - DEFAULTS_ONLY_FIELDS
 META_SECTION = "scenario"
 META_KEYS = {"title", "description"}
 
@@ -63,9 +71,23 @@ class ScenarioError(ValueError):
     """A scenario file that cannot be used; the message names file, key, value and what is allowed."""
 
 
+def key_label(key: str) -> str:
+    """A label made from a key, for an assumption the defaults do not name (a derived fact).
+
+    Examples
+    --------
+    >>> key_label("api.long_context_above_tokens")
+    'Long context above tokens (api)'
+    """
+    section, _, leaf = key.rpartition(".")
+    words = leaf.replace("_", " ").strip() or key
+    return words[:1].upper() + words[1:] + (f" ({section})" if section else "")
+
+
 @dataclass(frozen=True)
 class Assumption:
-    """One traceable number or setting: its value, unit and source, and the file it came from."""
+    """One traceable number or setting: its value, unit and source, the file it came from, and its label (what the
+    pages call it; `key_label` of the key when none is given)."""
 
     key: str
     value: Any
@@ -75,6 +97,11 @@ class Assumption:
     note: str | None = None
     origin: str = ""
     dist: dict | None = None
+    label: str = ""
+
+    def __post_init__(self):
+        if not self.label:
+            object.__setattr__(self, "label", key_label(self.key))
 
 
 @dataclass(frozen=True)
@@ -283,6 +310,8 @@ MAX_NAME_CHARS = 200
 MAX_SOURCE_CHARS = 2_000
 """Longest ``source`` or ``note`` [characters]: a citation with its reasoning, shown in a table cell (the longest
 shipped one is about 450)."""
+MAX_LABEL_CHARS = 50
+"""Longest ``label`` [characters]: a noun phrase that fits a chart's axis and a bullet of the decision page."""
 MAX_TITLE_CHARS = 120
 """Longest scenario title [characters]: one line, shown as the heading of every page, in the index and the tab."""
 MAX_DESCRIPTION_CHARS = 2_000
@@ -539,11 +568,18 @@ def _parse_defaults(mtime_ns: int, size: int) -> tuple[dict[str, dict], dict]:
     tree = _read_yaml(DEFAULTS_FILE, shown)
     tree.pop(META_SECTION, None)
     flat = _flatten(tree)
+    labels: dict[str, str] = {}
     for key, leaf in flat.items():
-        missing = {"value", "source", "allowed"} - (set(leaf) if isinstance(leaf, dict) else set())
+        missing = {"label", "value", "source", "allowed"} - (set(leaf) if isinstance(leaf, dict) else set())
         if missing or key.count(".") != 1:
             raise ScenarioError(f"{shown}: '{key}' lacks {sorted(missing)}" if missing else
                                 f"{shown}: '{key}' is not allowed; assumptions sit one level under a section")
+        label = _text(leaf["label"], f"{shown}: '{key}.label'", "a label: a short noun phrase", MAX_LABEL_CHARS,
+                      lines=False)
+        if label.casefold() in labels:
+            raise _bad(f"{shown}: '{key}.label'", label, f"a label no other assumption has ('{labels[label.casefold()]}' "
+                       "has it)")
+        labels[label.casefold()] = key
     return flat, tree
 
 
@@ -579,6 +615,11 @@ def _validate_override(shown: str, key: str, leaf: Any, default: dict) -> dict:
     if not isinstance(leaf, dict):
         raise _bad(where, leaf, f"a mapping with at least value and source, e.g. {example}")
     extra = sorted(set(leaf) - OVERRIDE_FIELDS)
+    for f in sorted(DEFAULTS_ONLY_FIELDS & set(leaf)):
+        what = ("what the pages call it, set once in params/_defaults.yaml" if f == "label"
+                else "what a value may be, set once in params/_defaults.yaml")
+        raise ScenarioError(f"{where}: field '{f}' = {_show(leaf[f])} is not allowed in a scenario file; expected "
+                            f"the fields {', '.join(sorted(OVERRIDE_FIELDS))} ('{f}' is {what}: {default[f]!r})")
     if "value" not in leaf:
         hint = next((_misspelt(f, ["value"]) for f in extra if _misspelt(f, ["value"])), "")
         if not hint and {"low", "high", "mode", "kind"} & set(leaf):
@@ -681,6 +722,7 @@ def load_scenario(path: str | Path) -> Scenario:
                                                              MAX_SOURCE_CHARS),
             origin=leaf["origin"],
             dist=_check_dist(leaf.get("dist"), value, leaf["allowed"], f"{file}: '{key}.dist'", leaf.get("unit")),
+            label=leaf["label"],
         )
     def file(key: str) -> str:
         return _set_in(shown, path.name, assumptions[key].origin)

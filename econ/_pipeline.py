@@ -431,8 +431,8 @@ def flip_points(scenario, routed: _Routed | None, recommended: str, keys: list[s
     Returns
     -------
     list of dict
-        ``{"key", "value", "flip_value", "direction" ("below"/"above"), "ratio" (flip / value), "new_recommended",
-        "unit", "has_range"}``, nearest flip (smallest ``|log ratio|``) first.
+        ``{"key", "label" (what the pages call it), "value", "flip_value", "direction" ("below"/"above"), "ratio"
+        (flip / value), "new_recommended", "unit", "has_range"}``, nearest flip (smallest ``|log ratio|``) first.
     """
     from ._params import _INTERVAL
 
@@ -485,7 +485,7 @@ def flip_points(scenario, routed: _Routed | None, recommended: str, keys: list[s
                 flip = brentq(gap, grid[i - 1], grid[i], xtol=1e-12 * max(abs(x0), 1.0), rtol=1e-9)
             else:  # an eligibility change (a quality floor crossed) or a tie: the grid point is the flip
                 flip = float(grid[i])
-            out.append({"key": key, "value": x0, "flip_value": float(flip), "direction": direction,
+            out.append({"key": key, "label": a.label, "value": x0, "flip_value": float(flip), "direction": direction,
                         "ratio": float(flip / x0), "new_recommended": new, "unit": a.unit or "",
                         "has_range": a.dist is not None})
     out.sort(key=lambda f: (round(abs(math.log(f["ratio"])), 9) if f["ratio"] > 0 else math.inf, f["key"]))  # ties: by key
@@ -657,6 +657,8 @@ def decide(scenario, draws: int = DECISION_DRAWS, seed: int = DECISION_SEED) -> 
     breakevens = [{"a": a, "b": b, "intervals": cheaper_intervals(scenario, a, b)}
                   for i, a in enumerate(permitted) for b in permitted[i + 1:]]
     flips = flip_points(scenario, routed, recommended)
+    from ._views import value_with_unit
+
     costs = option_costs(v)
     requests_per_day = float(v["workload.requests_per_day"])
     return Decision(
@@ -681,9 +683,9 @@ def decide(scenario, draws: int = DECISION_DRAWS, seed: int = DECISION_SEED) -> 
         horizon=horizon,
         breakevens=breakevens,
         flips=flips,
-        warnings=[f"'{f['key']}' = {f['value']:g} has no range, yet the decision flips "
-                  f"{'below' if f['direction'] == 'below' else 'above'} {f['flip_value']:.4g} (× {f['ratio']:.2f})"
-                  for f in unranged_flips(flips)],
+        warnings=[f"{f['label']} ('{f['key']}') = {value_with_unit(f['value'], f['unit'])} has no range, yet the "
+                  f"decision flips {'below' if f['direction'] == 'below' else 'above'} "
+                  f"{value_with_unit(f['flip_value'], f['unit'])} (× {f['ratio']:.2f})" for f in unranged_flips(flips)],
     )
 
 

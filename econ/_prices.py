@@ -514,6 +514,21 @@ BILLING_FACTS = {
     "cache_step_tokens": "tokens",
 }
 """Billing rules a per-token option carries besides its prices (``<section>.<field>`` in a scenario)."""
+BILLING_LABELS = {
+    "long_context_above_tokens": "long-context threshold",
+    "long_context_input_factor": "long-context input price factor",
+    "long_context_output_factor": "long-context output price factor",
+    "batch_cache_read_factor": "batch cache-read price factor",
+    "min_cacheable_prefix_tokens": "minimum cacheable prefix",
+    "cache_step_tokens": "cacheable prefix step",
+}
+"""What the pages call each billing rule, after the option's name (`_BILLING_OPTION`)."""
+_BILLING_OPTION = {"api": "Closed-API", "managed": "Managed-endpoint"}
+
+
+def billing_label(section: str, name: str) -> str:
+    """What the pages call a billing rule of a per-token option, e.g. ``"Closed-API long-context threshold"``."""
+    return f"{_BILLING_OPTION.get(section, section)} {BILLING_LABELS[name]}"
 
 
 def billing_facts(section: str, price: ApiPrice, like) -> dict:
@@ -534,7 +549,8 @@ def billing_facts(section: str, price: ApiPrice, like) -> dict:
         key = f"{section}.{name}"
         source = price.source_of(name)
         origin = next((f for f in ("econ/data/billing_rules.yaml", CORRECTIONS_SHOWN) if f in source), "genai-prices")
-        out[key] = Assumption(key=key, value=value, unit=unit, source=source, origin=origin)
+        out[key] = Assumption(key=key, value=value, unit=unit, source=source, origin=origin,
+                              label=billing_label(section, name))
     return out
 
 

@@ -436,7 +436,8 @@ def _blind(d: Decision) -> str:
 def comparison_table(decisions: list[Decision]) -> str:
     """The scenarios as columns, what a sign-off compares as rows: volume, the plan, its cost, savings, confidence,
     the quality basis, the self-hosted fleet, capex, present cost over the horizon, the nearest flip."""
-    from ._views import fact, pct, tokens, usd, value_with_unit
+    from ._params import key_label
+    from ._views import assumption_name, fact, pct, tokens, usd, value_with_unit
 
     e = lambda s: html.escape(str(s))  # noqa: E731
 
@@ -444,7 +445,8 @@ def comparison_table(decisions: list[Decision]) -> str:
         if not d.flips:
             return "none within ×10 either way"
         f = d.flips[0]
-        return (f"<code>{e(f['key'])}</code> {f['direction']} {e(value_with_unit(f['flip_value'], f['unit']))} "
+        name = assumption_name(f.get("label") or key_label(f["key"]), f["key"])
+        return (f"{name} {f['direction']} {e(value_with_unit(f['flip_value'], f['unit']))} "
                 f"(now {e(value_with_unit(f['value'], f['unit']))})")
 
     rows = {

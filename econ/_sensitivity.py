@@ -34,9 +34,9 @@ from scipy.special import ndtr, ndtri
 
 from ._breakeven import breakeven_tokens_per_day
 from ._costs import OPTIONS, option_costs
-from ._params import COST_SECTIONS, TOKEN_PRICE_KEYS
+from ._params import COST_SECTIONS, TOKEN_PRICE_KEYS, key_label
 from ._style import OPTION_COLORS, USD_AXIS, USD_LABEL, color_scale, count_axis, finish, marked_rules
-from ._views import HTML, Markdown, html_table, pct, tokens, usd
+from ._views import HTML, Markdown, assumption_name, html_table, pct, tokens, usd
 
 __all__ = [
     "Uncertainty",
@@ -86,6 +86,8 @@ class Uncertainty:
     lower: float
     upper: float
     source: str
+    label: str = ""
+    """What the pages call the assumption (`econ.Assumption.label`); empty: made from the key."""
 
     def ppf(self, q):
         """Value at probability ``q`` [same unit as ``value``] (inverse CDF, truncated to ``[lower, upper]``).
@@ -157,18 +159,19 @@ def uncertain_assumptions(scenario, sections: tuple[str, ...] = ()) -> list[Unce
             d = a.dist
             lower, upper = _interval(d.get("allowed", ""))
             out.append(Uncertainty(a.key, float(a.value), a.unit or "", d["kind"], d["low"], d["high"],
-                                   d.get("mode", float(a.value)), lower, upper, d["source"]))
+                                   d.get("mode", float(a.value)), lower, upper, d["source"], a.label))
     return out
 
 
 def uncertainty_table(scenario) -> pd.DataFrame:
     """The uncertain assumptions as a table: value, distribution, range and the range's source."""
     return pd.DataFrame(
-        [{"assumption": u.key, "value": f"{u.value:,.6g}", "unit": u.unit, "distribution": u.kind,
+        [{"assumption": u.label or key_label(u.key), "key": u.key, "value": f"{u.value:,.6g}", "unit": u.unit,
+          "distribution": u.kind,
           "low": f"{u.low:,.6g}", "mode": f"{u.mode:,.6g}" if u.kind == "triangular" else "",
           "high": f"{u.high:,.6g}", "source of the range": u.source}
          for u in uncertain_assumptions(scenario)],
-        columns=["assumption", "value", "unit", "distribution", "low", "mode", "high", "source of the range"],
+        columns=["assumption", "key", "value", "unit", "distribution", "low", "mode", "high", "source of the range"],
     )
 
 
@@ -351,7 +354,31 @@ def _number(x: float) -> str:
 
 
 def _label(u: Uncertainty) -> str:
-    return f"{u.key} ({_number(u.low)} to {_number(u.high)} {u.unit})"
+    """A chart's name for an uncertain assumption: its label and range, fractions in per cent (the key is in the
+    tooltip).
+
+    Examples
+    --------
+    >>> _label(Uncertainty("workload.requests_per_day", 6e4, "requests/day", "lognormal", 3e4, 1.2e5, 6e4, 0.033,
+    ...                    1e12, "", "Requests per day"))
+    'Requests per day (30,000 to 120,000 requests/day)'
+    >>> _label(Uncertainty("routing.hard_share", 0.2, "fraction of requests", "triangular", 0.05, 0.4, 0.2, 0, 1, "",
+    ...                    "Share of hard requests"))
+    'Share of hard requests (5% to 40% of requests)'
+    >>> _label(Uncertainty("workload.peak_to_mean", 1.9, "ratio (peak hour / mean)", "triangular", 1.52, 2.98, 1.9, 1,
+    ...                    24, "", "Peak-to-mean traffic ratio"))
+    'Peak-to-mean traffic ratio (1.52 to 2.98)'
+    """
+    name = u.label or key_label(u.key)
+    unit = re.sub(r"\s*\(.*\)$", "", u.unit)  # "fraction per year (real)": the aside is in the tables
+    if u.unit.startswith(("fraction", "probability")):
+        low, high = pct(u.low), pct(u.high)
+        unit = unit.removeprefix("fraction").strip() if unit.startswith("fraction") else ""
+    else:
+        low, high = _number(u.low), _number(u.high)
+    if unit.casefold() in name.casefold():  # "Peak-to-mean traffic ratio", not "... (1.5 to 3 ratio)"
+        unit = ""
+    return f"{name} ({low} to {high}{' ' + unit if unit else ''})"
 
 
 # ---------------------------------------------------------------------------------------------- 1. tornado
@@ -470,7 +497,7 @@ def tornado_chart(frame: pd.DataFrame, metric: str = "savings_usd", top: int = 1
         y=y, x=x, x2="base_result:Q",
         color=alt.Color("end_label:N", title=None, sort=ends, scale=color_scale(ends),
                         legend=alt.Legend(orient="bottom", direction="horizontal")),
-        tooltip=[alt.Tooltip("key:N", title="assumption"), alt.Tooltip("end:N"), alt.Tooltip("input_value:Q", format=",.4g", title="set to"),
+        tooltip=[alt.Tooltip("key:N", title="key"), alt.Tooltip("end:N"), alt.Tooltip("input_value:Q", format=",.4g", title="set to"),
                  alt.Tooltip("result:Q", format=",.4~s" if log else "$,.0f", title=METRICS[metric]),
                  alt.Tooltip("change:Q", format=",.4~s" if log else "$,.0f", title="change from base")],
     )
@@ -592,7 +619,7 @@ def _axis(scenario, name: str, points: int, span=None) -> _Axis:
         nudge = (hi - lo) / (10 * points)  # keep off an open bound, e.g. 0 tokens/s
         span = (lo if lo > lower or lo_closed else lo + nudge, hi if hi < upper or hi_closed else hi - nudge)
     unit = f" ({a.unit})" if a.unit else ""
-    return _Axis(name, f"{name}{unit}", np.linspace(span[0], span[1], points), False, lambda g: {name: g}, value)
+    return _Axis(name, f"{a.label}{unit}", np.linspace(span[0], span[1], points), False, lambda g: {name: g}, value)
 
 
 def _sig(a, digits: int = 4) -> np.ndarray:
@@ -1017,7 +1044,7 @@ def sobol_chart(frame: pd.DataFrame, top: int = 12) -> alt.Chart:
     bars = alt.Chart(d).mark_bar().encode(
         y=y, yOffset=offset, color=color,
         x=alt.X("value:Q", title="share of the variance of the savings", axis=alt.Axis(format="%")),
-        tooltip=[alt.Tooltip("key:N", title="assumption"), alt.Tooltip("index:N"), alt.Tooltip("value:Q", format=".3f"),
+        tooltip=[alt.Tooltip("key:N", title="key"), alt.Tooltip("index:N"), alt.Tooltip("value:Q", format=".3f"),
                  alt.Tooltip("ci_low:Q", format=".3f", title=f"{conf:.0%} interval from"), alt.Tooltip("ci_high:Q", format=".3f", title="to")],
     )
     errors = alt.Chart(d).mark_rule(color="black").encode(y=y, yOffset=offset, x="ci_low:Q", x2="ci_high:Q")
@@ -1081,6 +1108,10 @@ def sensitivity_summary(scenario, tornado_frame: pd.DataFrame, mc_frame: pd.Data
         return Markdown(f"No assumption of {md_text(scenario.path)} carries a distribution (`dist`), so there is "
                         "nothing to vary.")
     parts = []
+
+    def named(key: str, within: bool = False) -> str:
+        return assumption_name(scenario.assumptions[key].label, key, within)
+
     if against != "api":
         parts.append(f"The closed API is not permitted here, so savings are measured against the {other}.")
     t = tornado_frame[tornado_frame["metric"] == "savings_usd"]
@@ -1091,7 +1122,7 @@ def sensitivity_summary(scenario, tornado_frame: pd.DataFrame, mc_frame: pd.Data
     items = []
     for key, g in top.groupby("key", sort=False):
         lo, hi = g.set_index("end").loc["low"], g.set_index("end").loc["high"]
-        items.append(f"{int(lo['rank'])}. `{key}`: from {_fmt_value(lo['input_value'], lo['unit'])} to "
+        items.append(f"{int(lo['rank'])}. {named(key)}: from {_fmt_value(lo['input_value'], lo['unit'])} to "
                      f"{_fmt_value(hi['input_value'], hi['unit'])}, the savings go from {usd(lo['result'])} to "
                      f"{usd(hi['result'])} (a swing of {usd(lo['swing'])})")
     parts.append("**Which assumptions move the answer most** (tornado, one at a time over its stated range):\n\n"
@@ -1101,11 +1132,11 @@ def sensitivity_summary(scenario, tornado_frame: pd.DataFrame, mc_frame: pd.Data
         parts.append(f"No single assumption at either end of its range changes which of self-hosting and the {other} "
                      "costs less.")
     else:
-        f = [f"`{r.key}` at its {r.end} ({_fmt_value(r.input_value, r.unit)}: savings {usd(r.result)})" for r in flips.itertuples()]
+        f = [f"{named(r.key)} at its {r.end} ({_fmt_value(r.input_value, r.unit)}: savings {usd(r.result)})" for r in flips.itertuples()]
         parts.append(f"Alone, each of these changes which of self-hosting and the {other} costs less: " + "; ".join(f) + ".")
     tot = sobol_frame[(sobol_frame["index"] == "total")].sort_values("rank").head(3)
     if len(tot):
-        s = ", ".join(f"`{r.key}` ({r.value:.2f}, {sobol_frame.attrs.get('confidence', 0.95):.0%} interval "
+        s = ", ".join(f"{named(r.key, within=True)} ({r.value:.2f}, {sobol_frame.attrs.get('confidence', 0.95):.0%} interval "
                       f"{r.ci_low:.2f} to {r.ci_high:.2f})" for r in tot.itertuples())
         parts.append(f"With all of them varied together, the largest total Sobol indices (share of the variance of the "
                      f"savings, interactions included; {sobol_frame.attrs.get('n', 0):,} base samples) are {s}.")

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ._costs import COMPONENTS, OPTIONS
-from ._params import COST_SECTIONS, _shown
+from ._params import COST_SECTIONS, _shown, key_label
 from ._prices import price_catalog_version
 
 __all__ = [
@@ -216,7 +216,7 @@ def _fmt_value(v) -> str:
 
 
 def assumptions_table(scenario, *sections: str) -> pd.DataFrame:
-    """The assumptions an analysis used: value, unit, source, checked date and where each was set.
+    """The assumptions an analysis used: label and key, value, unit, source, checked date and where each was set.
 
     Parameters
     ----------
@@ -233,7 +233,7 @@ def assumptions_table(scenario, *sections: str) -> pd.DataFrame:
     shown = None if "all" in sections else set(COST_SECTIONS) | set(sections)
     return pd.DataFrame(
         [
-            {"assumption": a.key, "value": _fmt_value(a.value), "unit": a.unit or "", "source": a.source,
+            {"assumption": a.label, "key": a.key, "value": _fmt_value(a.value), "unit": a.unit or "", "source": a.source,
              "checked": a.checked or "", "set in": a.origin}
             for a in scenario.assumptions.values() if shown is None or a.key.split(".")[0] in shown
         ]
@@ -250,6 +250,23 @@ def fact(key: str, text: str) -> str:
     (``<span class="econ-fact" data-fact="options.api.monthly_usd">$11,928</span>``), so that a test can check
     that every page, the index and the spreadsheet show the same value (tests/test_decision.py)."""
     return f'<span class="econ-fact" data-fact="{html.escape(key)}">{_esc(text)}</span>'
+
+
+def assumption_name(label: str, key: str, within: bool = False) -> str:
+    """An assumption as a sentence names it: its label, with its key as the tooltip (the key is in the page's
+    assumption table too), so that the sentence reads the same on paper. ``within``: inside a sentence, the label's
+    first letter in lower case unless its first word is an abbreviation (GPU, KV, TTFT).
+
+    Examples
+    --------
+    >>> assumption_name("Requests per day", "workload.requests_per_day")
+    '<span class="econ-assumption" title="workload.requests_per_day">Requests per day</span>'
+    >>> [assumption_name(x, "k", within=True).split(">")[1][:-6] for x in ("Closed-API price factor", "GPU rental price")]
+    ['closed-API price factor', 'GPU rental price']
+    """
+    if within and label[1:2].islower():
+        label = label[0].lower() + label[1:]
+    return f'<span class="econ-assumption" title="{html.escape(key)}">{_esc(label)}</span>'
 
 
 def _plural(n: float, word: str) -> str:
@@ -365,8 +382,9 @@ def summary_markdown(d) -> Markdown:
                      f"{intervals_sentence(b['intervals'], b['a'], b['b'])}.")
     if d.flips:
         f0 = d.flips[0]
-        lines.append(f"The nearest flip: the recommendation changes when `{f0['key']}` goes {f0['direction']} "
-                     f"{f0['flip_value']:,.4g} {f0['unit']} (now {f0['value']:,.4g}).")
+        name = assumption_name(f0.get("label") or key_label(f0["key"]), f0["key"], within=True)
+        lines.append(f"The nearest flip: the recommendation changes when {name} goes {f0['direction']} "
+                     f"{value_with_unit(f0['flip_value'], f0['unit'])} (now {value_with_unit(f0['value'], f0['unit'])}).")
     return Markdown(" ".join(lines))
 
 

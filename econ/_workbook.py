@@ -316,7 +316,7 @@ def _inputs_sheet(book: _Book, ws, sc: Scenario, d: Decision, sha: str, st) -> N
     """Every assumption the formulas use, then the inputs computed by the kit, then the scenario's others."""
     from ._catalog import gpu_spec
     from ._fleet import HOURS_PER_MONTH, SECONDS_PER_DAY
-    from ._prices import price_catalog_version
+    from ._prices import billing_label, price_catalog_version
 
     v = sc.values
     _put(ws, 1, 1, sc.title)
@@ -325,15 +325,15 @@ def _inputs_sheet(book: _Book, ws, sc: Scenario, d: Decision, sha: str, st) -> N
     _put(ws, 3, 1, f"API prices: genai-prices {price_catalog_version()} as of {sc['prices.price_date']}")
     _put(ws, 4, 1, "Values in blue are inputs: change one and the costs and cash sheets move. Rows on a yellow ground "
                    "are computed by the kit with models a spreadsheet cannot run, held here as inputs.")
-    head = ["assumption", "value", "unit", "source", "checked", "set in", "range in the Monte Carlo"]
+    head = ["assumption", "value", "unit", "source", "checked", "set in", "range in the Monte Carlo", "in words"]
     _header(ws, 6, head, st)
     row = 7
     used: set[str] = set()
 
-    def line(key, value, unit, source, checked="", origin="", dist=None, held=False):
+    def line(key, value, unit, source, checked="", origin="", dist=None, held=False, label=""):
         nonlocal row
         for j, x in enumerate((key, "null" if value is None else value, unit or "", source, checked or "", origin,
-                               _range_text(dist)), start=1):
+                               _range_text(dist), label), start=1):
             _put(ws, row, j, x)
             ws.cell(row, j).alignment = st["top"]
         cell = ws.cell(row, 2)
@@ -361,7 +361,8 @@ def _inputs_sheet(book: _Book, ws, sc: Scenario, d: Decision, sha: str, st) -> N
                 if name in _BILLING_DEFAULTS:
                     value, unit = _BILLING_DEFAULTS[name]
                     line(key, value, unit, f"genai-prices {price_catalog_version()} publishes no such rule for "
-                         f"{sc[f'{s}.model']}: the kit bills without it", origin="genai-prices (no rule: the default)")
+                         f"{sc[f'{s}.model']}: the kit bills without it", origin="genai-prices (no rule: the default)",
+                         label=billing_label(s, name))
                 continue
             a = sc.assumptions[key]
             used.add(key)
@@ -371,7 +372,7 @@ def _inputs_sheet(book: _Book, ws, sc: Scenario, d: Decision, sha: str, st) -> N
             if name in _PRICES and s in ("api", "managed") and v[f"{s}.price_factor"] != 1:
                 value = a.value / v[f"{s}.price_factor"]  # the kit folds the factor in; the costs sheet applies it
                 unit = f"{unit}, listed (the costs sheet multiplies it by {s}.price_factor)"
-            line(key, value, unit, a.source, a.checked, _set_in(a, sc), a.dist)
+            line(key, value, unit, a.source, a.checked, _set_in(a, sc), a.dist, label=a.label)
 
     bins = v.get("workload.token_distribution")
     if bins:
@@ -441,8 +442,8 @@ def _inputs_sheet(book: _Book, ws, sc: Scenario, d: Decision, sha: str, st) -> N
         if key in used:
             continue
         value = a.value if isinstance(a.value, (bool, int, float, str)) or a.value is None else str(a.value)
-        line(key, value, a.unit, a.source, a.checked, _set_in(a, sc), a.dist)
-    _widths(ws, {"A": 46, "B": 16, "C": 34, "D": 90, "E": 12, "F": 44, "G": 30})
+        line(key, value, a.unit, a.source, a.checked, _set_in(a, sc), a.dist, label=a.label)
+    _widths(ws, {"A": 46, "B": 16, "C": 34, "D": 90, "E": 12, "F": 44, "G": 30, "H": 46})
     ws.freeze_panes = "B7"
 
 
@@ -926,6 +927,8 @@ def _how_to_sheet(ws, scenarios, sheets, st) -> None:
 def _monte_carlo_sheet(ws, decisions, st) -> None:
     import pandas as pd
 
+    from ._params import key_label
+
     _put(ws, 1, 1, "Monte Carlo and flip points: values computed by the kit (econ.decide), not recalculated here")
     ws.cell(1, 1).font = st["title"]
     _put(ws, 2, 1, "Confidence: the share of joint draws of every assumption with a stated range in which the recommended "
@@ -943,18 +946,19 @@ def _monte_carlo_sheet(ws, decisions, st) -> None:
     _put(ws, start, 1, "Assumptions that flip the recommendation, nearest first")
     ws.cell(start, 1).font = st["bold"]
     flips = pd.DataFrame([{
-        "scenario file": d.scenario, "assumption": f["key"], "value": f["value"], "unit": f["unit"],
+        "scenario file": d.scenario, "assumption": f["key"], "in words": f.get("label") or key_label(f["key"]),
+        "value": f["value"], "unit": f["unit"],
         "flips when it goes": f["direction"], "flip value": f["flip_value"], "flip / value": f["ratio"],
         "new recommended plan": d.options[f["new_recommended"]].name if f["new_recommended"] in d.options else "none",
         "has a range in the Monte Carlo": f["has_range"]} for d in decisions for f in d.flips],
-        columns=["scenario file", "assumption", "value", "unit", "flips when it goes", "flip value", "flip / value",
+        columns=["scenario file", "assumption", "in words", "value", "unit", "flips when it goes", "flip value", "flip / value",
                  "new recommended plan", "has a range in the Monte Carlo"])
     _write_frame(ws, flips, startrow=start)
     _format_frame(ws, flips, start + 1)
     for i, f in enumerate((f for d in decisions for f in d.flips), start=start + 2):
-        for c in (3, 6):  # each value in its own unit
+        for c in (4, 7):  # each value in its own unit
             ws.cell(i, c).number_format = _number_format("", f["unit"], [f["value"]])
-        ws.cell(i, 7).number_format = _RATIO
+        ws.cell(i, 8).number_format = _RATIO
     ws.freeze_panes = "A5"
 
 

@@ -515,3 +515,85 @@ def test_a_quoted_boolean_and_the_defaults_file_are_refused_with_the_reason(writ
     assert "'api.permitted': 'false' is not allowed; expected true or false without quotes" in msg
     msg = error_of(DEFAULTS_FILE)  # was: "'prices.price_date': unknown field 'allowed'"
     assert msg.startswith("params/_defaults.yaml: the shared defaults") and "not a scenario" in msg
+
+
+# ------------------------------------------------------------------------------------------------- labels
+
+import re  # noqa: E402
+
+from econ import _params  # noqa: E402
+from econ._params import MAX_LABEL_CHARS, key_label  # noqa: E402
+from econ._prices import BILLING_LABELS  # noqa: E402
+
+LABEL_TEXT = r"[A-Z0-9][A-Za-z0-9 ,()'-]*[A-Za-z)]"
+"""A label: sentence case, plain words (nothing Markdown or HTML would read), no trailing punctuation."""
+
+
+def test_every_leaf_of_the_defaults_has_a_short_unique_label_without_its_unit():
+    flat, _ = _params._load_defaults()
+    labels = {key: leaf.get("label") for key, leaf in flat.items()}
+    assert not [k for k, x in labels.items() if not isinstance(x, str)], "leaves without a label"
+    too_long = {k: x for k, x in labels.items() if len(x) > MAX_LABEL_CHARS}
+    assert not too_long and MAX_LABEL_CHARS == 50
+    folded = [x.casefold() for x in labels.values()]
+    assert sorted(x for x in set(folded) if folded.count(x) > 1) == []
+    assert [x for x in labels.values() if not re.fullmatch(LABEL_TEXT, x)] == []
+    # words, not the key; no unit (the unit is shown with the value)
+    for key, x in labels.items():
+        unit = str(flat[key].get("unit") or "")
+        assert x != key_label(key) and "_" not in x and "USD" not in x and "/" not in x, (key, x)
+        assert not (unit and f"({unit.casefold()})" in x.casefold()), (key, x, unit)
+
+
+def test_every_assumption_of_every_scenario_carries_a_label_the_derived_facts_too():
+    for f in scenario_files():
+        sc = load_scenario(f)
+        derived = [a for a in sc.assumptions.values() if a.key.split(".")[1] in BILLING_LABELS]  # billing rules
+        assert all(a.label and a.label != key_label(a.key) and len(a.label) <= MAX_LABEL_CHARS
+                   for a in sc.assumptions.values()), f.name
+        labels = [a.label for a in sc.assumptions.values()]
+        assert len(set(labels)) == len(labels), f.name
+        assert derived or f.name != "enterprise_steady.yaml"  # Claude Sonnet 4.5: a long-context tier
+        for a in derived:
+            assert a.label.startswith(("Closed-API ", "Managed-endpoint ")), a.label
+    varied = sc.replace({"workload.requests_per_day": 1.0})  # a varied copy keeps the label
+    assert varied.assumptions["workload.requests_per_day"].label == "Requests per day"
+
+
+def test_an_assumption_without_a_label_gets_one_from_its_key():
+    a = _params.Assumption("selfhost.cache_step_tokens", 1, "tokens", "s")
+    assert a.label == "Cache step tokens (selfhost)"
+    assert _params.Assumption("api.x", 1, None, "s", label="Given").label == "Given"
+
+
+@pytest.mark.parametrize("field", ["label", "allowed"])
+def test_a_scenario_may_not_set_a_label_or_what_is_allowed(write_scenario, field):
+    path = write_scenario(f"workload:\n  requests_per_day: {{value: 5000, source: t, {field}: Daily calls}}\n")
+    msg = error_of(path)
+    assert msg.startswith(f"{path}: 'workload.requests_per_day': field '{field}' = 'Daily calls' is not allowed in a "
+                          "scenario file; expected the fields checked, dist, note, source, unit, value"), msg
+    assert ("'Requests per day'" if field == "label" else "'[0.033, 1e12]'") in msg
+
+
+@pytest.mark.parametrize("change, expected", [
+    (lambda t: t.replace('    label: "Requests per day"\n', "", 1), "'workload.requests_per_day' lacks ['label']"),
+    (lambda t: t.replace('label: "Requests per day"', 'label: "' + "Requests " * 6 + '"', 1),
+     "'workload.requests_per_day.label': 'Requests Requests Requests Requests Requests Requests ' is not allowed; "
+     "expected a label: a short noun phrase of at most 50 characters"),
+    (lambda t: t.replace('label: "Requests per day"', 'label: "Input tokens per request"', 1),
+     "'workload.input_tokens_per_request.label': 'Input tokens per request' is not allowed; expected a label no "
+     "other assumption has ('workload.requests_per_day' has it)"),
+])
+def test_the_defaults_refuse_a_missing_long_or_repeated_label(tmp_path, monkeypatch, change, expected):
+    defaults = tmp_path / "params" / "_defaults.yaml"
+    defaults.parent.mkdir()
+    defaults.write_text(change((PARAMS_DIR / "_defaults.yaml").read_text(encoding="utf-8")), encoding="utf-8")
+    monkeypatch.setattr(_params, "PROJECT_DIR", tmp_path)
+    monkeypatch.setattr(_params, "DEFAULTS_FILE", defaults)
+    _params._parse_defaults.cache_clear()
+    try:
+        with pytest.raises(ScenarioError) as info:
+            _params._load_defaults()
+    finally:
+        _params._parse_defaults.cache_clear()
+    assert str(info.value).startswith("params/_defaults.yaml: ") and expected in str(info.value), str(info.value)

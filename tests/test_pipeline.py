@@ -133,6 +133,35 @@ def test_no_eligible_plan_is_an_error_naming_the_scenario(enterprise):
         decide(sc, draws=10)
 
 
+def test_flips_are_named_by_their_label_and_keep_their_key(decisions, tmp_path):
+    """Issue 16: a finance reader reads 'Compliance cost of the managed endpoint below $9,383/month', not the key;
+    the key stays in the tooltip, decision.json and the warning."""
+    from econ._brief import decision_brief
+    from econ._report import comparison_table
+    from econ._views import summary_markdown, usd
+
+    d = decisions["regulated_on_prem"]
+    flip = next(f for f in d.flips if f["key"] == "managed.compliance_usd_per_month")
+    assert flip["label"] == "Compliance cost of the managed endpoint"
+    named = '<span class="econ-assumption" title="managed.compliance_usd_per_month">'
+    brief = str(decision_brief(d))
+    assert (f"{named}Compliance cost of the managed endpoint</span> below {usd(flip['flip_value'])}/month "
+            "(now $15,000/month, no range stated) → managed open endpoint") in brief
+    assert "`" not in brief and brief.count("managed.compliance_usd_per_month") == 1  # in the tooltip only
+    first = d.flips[0]
+    assert f'title="{first["key"]}">{first["label"][0].lower()}{first["label"][1:]}</span> goes' in str(summary_markdown(d))
+    assert f'title="{first["key"]}">{first["label"]}</span> {first["direction"]}' in comparison_table([d])
+    warning = next(w for w in d.warnings if "managed.compliance_usd_per_month" in w)
+    assert warning.startswith("Compliance cost of the managed endpoint ('managed.compliance_usd_per_month') = $15,000/month")
+    d.to_json(tmp_path / "decision.json")
+    assert load_decision(tmp_path / "decision.json").flips == d.flips  # the label travels with the key
+    old = d.flips[0].copy()
+    old.pop("label")  # a decision.json written before labels: the key's words
+    from econ._brief import _flip_text
+
+    assert _flip_text(old, {}).startswith(f'<span class="econ-assumption" title="{old["key"]}">')
+
+
 def test_bought_gpus_depreciate_in_the_monthly_cost_as_the_cash_flow_sells_them(decisions):
     """The monthly cost's straight-line depreciation runs down to the resale value at the end of the life, the
     book value at which the cash flow sells the GPUs: over one life both charge capex × (1 − resale share)."""

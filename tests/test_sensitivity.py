@@ -363,6 +363,25 @@ def test_charts_build(enterprise):
         tornado_chart(t, "cost")
 
 
+def test_charts_name_assumptions_by_label_and_range_the_key_in_the_tooltip(enterprise):
+    """Issue 16: bars read 'Requests per day (30,000 to 120,000 requests/day)', not 'workload.requests_per_day ...'."""
+    t = tornado(enterprise)
+    s = sobol_indices(enterprise, n=2**6, seed=1, n_resamples=10)
+    dist = enterprise.assumptions["workload.requests_per_day"].dist  # lognormal, 5th and 95th percentiles stated
+    want = f"Requests per day ({dist['low']:,.0f} to {dist['high']:,.0f} requests/day)"
+    for frame, chart in ((t, tornado_chart(t, "savings_usd", top=40)), (s, sobol_chart(s, top=40))):
+        assert set(frame.loc[frame["key"] == "workload.requests_per_day", "label"]) == {want}
+        spec = chart.to_dict()
+        rows = [r for data in spec["datasets"].values() for r in data if "label" in r]
+        assert rows and all(r["label"].startswith(enterprise.assumptions[r["key"]].label + " (") for r in rows)
+        tips = [x for layer in spec["layer"] for x in layer.get("encoding", {}).get("tooltip", [])]
+        assert {"field": "key", "type": "nominal", "title": "key"} in tips
+    fractions = t.loc[t["key"] == "selfhost.max_utilization", "label"].iloc[0]
+    assert fractions == "Maximum replica utilization at peak (65% to 90% of replica capacity at peak)"
+    surface = breakeven_surface(enterprise, "tokens_per_day", "selfhost.max_utilization", points=3)
+    assert set(surface["y_axis"]) == {"Maximum replica utilization at peak (fraction of replica capacity at peak)"}
+
+
 def test_summary_states_the_computed_figures(enterprise):
     t = tornado(enterprise)
     mc = monte_carlo(enterprise, n=4_000, seed=9)
@@ -373,14 +392,18 @@ def test_summary_states_the_computed_figures(enterprise):
     d = decide(enterprise, draws=2_000)
     text = str(sensitivity_summary(enterprise, t, mc, sob, p, d))
     top3 = t[t["metric"] == "savings_usd"].drop_duplicates("key")["key"].head(3).tolist()
-    positions = [text.index(f"1. `{top3[0]}`"), text.index(f"2. `{top3[1]}`"), text.index(f"3. `{top3[2]}`")]
-    assert positions == sorted(positions)
+    named = [f'{i}. <span class="econ-assumption" title="{k}">{enterprise.assumptions[k].label}</span>'
+             for i, k in enumerate(top3, 1)]  # each by its label, its key in the tooltip
+    positions = [text.index(n) for n in named]
+    assert positions == sorted(positions) and "`" not in text
     cheaper = int((mc["savings_usd"] > 0).sum())  # this page's own question: self-hosting against the API
     assert (f"in all {len(mc):,} draws" if cheaper == len(mc) else "in none of the draws" if cheaper == 0
             else f"{cheaper / len(mc):.1%}") in text
     assert f'data-fact="confidence">{d.confidence:.0%}<' in text and "routed split" in text  # the decision's own
     assert "seed 9" in text
-    assert uncertainty_table(enterprise)["assumption"].tolist() == [u.key for u in uncertain_assumptions(enterprise)]
+    table = uncertainty_table(enterprise)
+    assert table["key"].tolist() == [u.key for u in uncertain_assumptions(enterprise)]
+    assert table["assumption"].tolist() == [enterprise.assumptions[k].label for k in table["key"]]
 
 
 # ---------------------------------------------------------------------------------------------- properties
