@@ -120,7 +120,7 @@ def cash_flow_chart(d) -> alt.Chart:
     )
     return finish(base.mark_line().properties(
         title=f"Cumulative cash over {d.horizon['months']} months (bought GPUs paid up front, sold at book value at the end)",
-        width=560, height=130))
+        width=560, height=110))
 
 
 def cash_flow_view(d, every: int = 12) -> HTML:

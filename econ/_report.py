@@ -190,7 +190,7 @@ REPORT_CSS = """
 .jp-RenderedHTMLCommon table.econ-table :is(th,td){text-align:left;vertical-align:top}  /* text left, numbers right */
 .jp-RenderedHTMLCommon table.econ-table :is(th,td).num{text-align:right;font-variant-numeric:tabular-nums}
 @media print{
-  @page{margin:14mm 12mm}  /* no size: A4 and Letter both fit the content width, 186 mm */
+  @page{margin:11mm 12mm}  /* no size: A4 and Letter both fit the content width, 186 mm */
   html,body{background:#fff!important}
   body{margin:0!important;padding:0!important;font-size:10pt}
   main,.jp-Notebook{padding:0!important;margin:0!important;max-width:none!important}
