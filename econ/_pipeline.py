@@ -589,7 +589,7 @@ def _plan_result(key, plans, v, floor, horizon) -> PlanResult:
     from ._routing import meets_floor
 
     meets = bool(meets_floor(quality, floor))
-    why = "" if permitted else f"{key}.permitted is false"
+    why = "" if permitted else f"not permitted by the scenario ({key}.permitted: false)"
     if permitted and not meets:
         why = f"quality {quality:.1%} below the floor {floor:.1%}"
     shares = {k: float(x) for k, x in p["shares"].items()} if key == ROUTED else None

@@ -1352,7 +1352,7 @@ def routing_from_scenario(scenario) -> RoutingInputs:
     egress = (float(sh["egress_storage_usd"]) - float(v["selfhost.storage_usd_per_month"])) / r
     for key, name, quality in (("selfhost", SELFHOST, open_q), ("managed", MANAGED, open_q), ("api", PREMIUM, prem_q)):
         if not v[f"{key}.permitted"]:
-            excluded[name] = f"{key}.permitted is false"
+            excluded[name] = f"not permitted by the scenario ({key}.permitted: false)"
             continue
         c = costs[key]
         marginal[name] = egress if key == "selfhost" else float(c["tokens_usd"]) / r
