@@ -33,3 +33,18 @@ def write_scenario(tmp_path):
         return path
 
     return write
+
+
+@pytest.fixture(scope="session")
+def report(tmp_path_factory):
+    """Every shipped scenario rendered once, into a temporary outputs/ (the browser and decision tests read it)."""
+    from econ import _report
+
+    out = tmp_path_factory.mktemp("outputs")
+    mp = pytest.MonkeyPatch()
+    mp.setattr(_report, "OUTPUT_DIR", out)
+    try:
+        assert _report.build_report() == 0
+    finally:
+        mp.undo()
+    return out

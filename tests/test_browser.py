@@ -124,18 +124,6 @@ def charts_in_notebook(ipynb) -> int:
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory):
-    out = tmp_path_factory.mktemp("outputs")
-    mp = pytest.MonkeyPatch()
-    mp.setattr(_report, "OUTPUT_DIR", out)
-    try:
-        assert _report.build_report() == 0
-    finally:
-        mp.undo()
-    return out
-
-
-@pytest.fixture(scope="module")
 def probed(report, tmp_path_factory):
     """Every page of the report, probed once: page -> (findings, console)."""
     profile = tmp_path_factory.mktemp("chromium")

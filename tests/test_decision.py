@@ -15,18 +15,6 @@ from econ._views import PLAN_NAMES, pct, usd
 FACT = re.compile(r'<span class="econ-fact" data-fact="([^"]+)">([^<]*)</span>')
 
 
-@pytest.fixture(scope="module")
-def report(tmp_path_factory):
-    out = tmp_path_factory.mktemp("outputs")
-    mp = pytest.MonkeyPatch()
-    mp.setattr(_report, "OUTPUT_DIR", out)
-    try:
-        assert _report.build_report() == 0
-    finally:
-        mp.undo()
-    return out
-
-
 def expected_facts(d) -> dict[str, str]:
     out = {"recommended": d.options[d.recommended].name, "confidence": pct(d.confidence),
            "fleet.utilization": pct(d.fleet.utilization)}
