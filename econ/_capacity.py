@@ -312,6 +312,9 @@ def _kv_room_bytes_per_gpu(m, g, precision, tp, memory_utilization, max_batch, e
 def _check_split(m, g, precision, tp, expert_parallel):
     """Raise the engine's refusal of a tensor-parallel degree, with the reason."""
     name = m["key"]
+    if expert_parallel and not m["moe_layers"]:
+        raise ValueError(f"expert_parallel=True is not allowed for {name}: a dense model has no experts to spread over "
+                         "GPUs; expected expert_parallel=False (the default), or a mixture-of-experts model")
     if m["attention_heads"] % tp:
         raise ValueError(f"tensor_parallel={tp}: {name} has {m['attention_heads']} attention heads, which do not "
                          f"divide by {tp}; engines split the heads evenly over the GPUs "

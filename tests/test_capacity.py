@@ -454,3 +454,10 @@ def test_looser_targets_never_serve_less_and_goodput_never_beats_saturation(mode
         pure = float(decode_tokens_per_s(model, gpu, tight.batch, n_in + n_out / 2, precision, tp, expert_parallel=True))
         assert tight.output_tokens_per_s <= pure * (1 + 1e-12)
     assert math.isfinite(loose.saturated_ttft_s) and loose.saturated_ttft_s >= loose.ttft_s * (1 - 1e-12)
+
+
+def test_expert_parallel_on_a_dense_model_is_refused():
+    """It was accepted silently (and sized as tensor parallel)."""
+    with pytest.raises(ValueError, match="expert_parallel=True is not allowed for llama-3.1-8b: a dense model"):
+        serving_capacity("llama-3.1-8b", "H100-SXM", 1000, 200, "bf16", 2, expert_parallel=True)
+    assert serving_capacity("qwen3-30b-a3b", "H100-SXM", 1000, 200, "bf16", 2, expert_parallel=True).output_tokens_per_s > 0
