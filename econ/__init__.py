@@ -38,7 +38,7 @@ _API = {
         "replicas_needed",
     ),
     "_finetune": (
-        "ARMS", "SAME_MODEL", "breakeven_redo_share", "claim10_case", "claim10_figures", "cumulative_cost_usd",
+        "ARMS", "SAME_MODEL", "arm_eligibility", "breakeven_redo_share", "claim10_case", "claim10_figures", "cumulative_cost_usd",
         "decomposition_view", "finetune_arms", "finetune_conclusion", "finetune_cost_per_request_chart",
         "finetune_cumulative_chart", "finetune_decomposition", "finetune_decomposition_chart",
         "finetune_from_scenario", "finetune_round_usd", "finetune_table", "finetune_view",

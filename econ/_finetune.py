@@ -38,6 +38,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from ._cashflow import present_cost_usd
 from ._costs import DAYS_PER_MONTH, api_usage_usd_per_request, option_costs
 from ._timeline import annuity_factor, monthly_discount_rate
 from ._style import USD_AXIS, color_scale, count_axis, finish, marked_rules
@@ -58,6 +59,7 @@ __all__ = [
     "npv_usd",
     "finetune_arms",
     "finetune_from_scenario",
+    "arm_eligibility",
     "finetune_table",
     "finetune_view",
     "payback_table",
@@ -377,15 +379,17 @@ def payback_months(upfront_usd, monthly_saving_usd, retrain_usd=0.0, retrain_eve
     return np.where(u <= 0, 0.0, out)
 
 
-def pv_cost_usd(upfront_usd, monthly_usd, horizon_months, discount_rate_per_year, retrain_usd=0.0, retrain_every_months=np.inf):
-    """Present value of an arm's costs over a horizon [USD].
+def pv_cost_usd(upfront_usd, monthly_usd, horizon_months, discount_rate_per_year, retrain_usd=0.0, retrain_every_months=np.inf,
+                capex_usd=0.0, life_months=np.inf, resale_share=0.0):
+    """Present value of an arm's costs over a horizon [USD]: the kit's one cash method (`econ.present_cost_usd`,
+    as the decision's ``pv_usd``) plus the fine-tune's training rounds.
 
     Parameters
     ----------
     upfront_usd : array_like
         Paid at month 0 [USD].
     monthly_usd : array_like
-        Running cost, paid at the end of each month [USD/month].
+        Running cost paid at the end of each month, without the depreciation of bought GPUs (opex) [USD/month].
     horizon_months : array_like
         H [months].
     discount_rate_per_year : array_like
@@ -394,11 +398,15 @@ def pv_cost_usd(upfront_usd, monthly_usd, horizon_months, discount_rate_per_year
         Paid at months N, 2N, ... strictly before H [USD] (a retraining at H serves the next horizon).
     retrain_every_months : array_like
         N [months]; ``inf`` for never.
+    capex_usd, life_months, resale_share : array_like
+        Bought GPUs: paid at month 0 [USD] and sold at their book value at month H (straight line over
+        ``life_months`` [months] to ``resale_share`` of the price [fraction]), as `econ.present_cost_usd`.
 
     Returns
     -------
     ndarray
-        ``U + M a(H, i) + R Σ_{k=1..K} (1+i)^-kN`` with ``K = ceil(H/N) - 1`` and i the monthly rate [USD].
+        ``U + present_cost_usd(C, M, H, ...) + R Σ_{k=1..K} (1+i)^-kN`` with ``K = ceil(H/N) - 1`` and i the
+        monthly rate [USD]; without capex, ``U + M a(H, i) + ...``.
 
     Examples
     --------
@@ -411,7 +419,8 @@ def pv_cost_usd(upfront_usd, monthly_usd, horizon_months, discount_rate_per_year
         k = np.maximum(np.ceil(h / n) - 1, 0.0)
         q = np.power(1 + i, -np.where(np.isinf(n), 0.0, n))
         geo = np.where(q < 1, q * -np.expm1(k * np.log(np.where(q > 0, q, 1.0))) / np.where(q < 1, 1 - q, 1.0), k)
-    return _a(upfront_usd) + _a(monthly_usd) * annuity_factor(h, i) + _a(retrain_usd) * np.where(k > 0, geo, 0.0)
+    cash = present_cost_usd(capex_usd, monthly_usd, h, discount_rate_per_year, life_months, resale_share)
+    return _a(upfront_usd) + cash + _a(retrain_usd) * np.where(k > 0, geo, 0.0)
 
 
 def npv_usd(upfront_usd, monthly_saving_usd, horizon_months, discount_rate_per_year, retrain_usd=0.0, retrain_every_months=np.inf):
@@ -451,7 +460,7 @@ def finetune_arms(values: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     Returns
     -------
     dict
-        ``{arm: {"label", "permitted", "usage_usd", "operations_usd", "redo_usd", "running_usd" [USD/month],
+        ``{arm: {"label", "option" (the kit's option it runs on), "permitted", "usage_usd", "operations_usd", "redo_usd", "running_usd" [USD/month],
         "upfront_usd", "retrain_usd" [USD], "retrain_every_months", "requests_per_month",
         "monthly_equivalent_usd" (running + retraining per month + upfront spread over the horizon),
         "usd_per_request" (monthly equivalent / requests), "pv_usd" (present value over the horizon),
@@ -505,6 +514,7 @@ def finetune_arms(values: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
                  "managed_ft": "redo_share_managed_ft", "selfhost_long": "redo_share_long_prompt",
                  "selfhost_ft": "redo_share_selfhost_ft"}
     horizon, rate = v["horizon.months"], v["horizon.discount_rate_per_year"]
+    life, resale = 12.0 * _a(v["selfhost.amortization_years"]), v["horizon.resale_share"]
     every = _a(v["finetune.retrain_every_months"])
     arms: dict[str, dict[str, Any]] = {}
     for arm, (option, updates) in variants.items():
@@ -512,6 +522,9 @@ def finetune_arms(values: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
         usage, ops = _components(c)
         redo = redo_usd_per_month(requests_per_month, v[f"finetune.{redo_keys[arm]}"], v["finetune.redo_usd_per_request"])
         running = usage + ops + redo
+        bought = option == "selfhost" and v["selfhost.gpu_cost_mode"] == "buy"  # capex and resale as the decision's cash
+        capex = c["capex_usd"] if bought else np.zeros_like(running)
+        depreciation = c["gpu_usd"] if bought else np.zeros_like(running)
         if arm in compute:
             upfront = finetune_round_usd(compute[arm], first_hours, labour)
             retrain, n = finetune_round_usd(compute[arm], again_hours, labour), every
@@ -519,11 +532,12 @@ def finetune_arms(values: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
             upfront = retrain = np.zeros_like(running)
             n = np.full_like(running, np.inf)
         row = {
-            "label": ARMS[arm], "permitted": bool(v[f"{option}.permitted"]), "usage_usd": usage, "operations_usd": ops,
+            "label": ARMS[arm], "option": option, "permitted": bool(v[f"{option}.permitted"]), "usage_usd": usage,
+            "operations_usd": ops,
             "redo_usd": redo, "running_usd": running, "upfront_usd": upfront, "retrain_usd": retrain,
             "retrain_every_months": n, "requests_per_month": requests_per_month,
             "monthly_equivalent_usd": running + retrain / n + upfront / _a(horizon),
-            "pv_usd": pv_cost_usd(upfront, running, horizon, rate, retrain, n),
+            "pv_usd": pv_cost_usd(upfront, running - depreciation, horizon, rate, retrain, n, capex, life, resale),
         }
         row["usd_per_request"] = row["monthly_equivalent_usd"] / requests_per_month
         if arm == "cached":
@@ -571,17 +585,52 @@ def finetune_from_scenario(scenario) -> dict[str, Any]:
     }
 
 
-def finetune_table(scenario) -> pd.DataFrame:
-    """One row per arm: cost per request and per month, upfront and retraining, present value, fleet.
+def arm_eligibility(scenario, decision=None) -> dict[str, tuple[bool, str]]:
+    """Whether the decision allows each arm: ``{arm: (eligible, why_not)}``.
 
-    Columns: ``arm``, ``key``, ``permitted``, ``usd_per_request``, ``running_usd`` (per month),
-    ``monthly_equivalent_usd``, ``upfront_usd``, ``retrain_usd``, ``retrain_every_months``, ``pv_usd``,
-    ``usage_usd``, ``operations_usd``, ``redo_usd``, ``gpus``, ``cache_hit_rate``.
+    An arm runs on one of the kit's options (the closed API, the fine-tune's base, self-hosting) and is eligible
+    when the decision's plan for that option is (`econ.decision`: permitted by the scenario and at or above its
+    quality floor); ``why_not`` is the decision's reason otherwise ("" when eligible). A fine-tune keeps its
+    option's quality: the decision measures the model, not the fine-tune.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    decision : Decision, optional
+        The scenario's decision (`econ.decision`); computed when omitted.
+
+    Examples
+    --------
+    >>> from econ import load_scenario, PARAMS_DIR
+    >>> e = arm_eligibility(load_scenario(PARAMS_DIR / "enterprise_steady.yaml"))
+    >>> e["cached"], e["managed_ft"]
+    ((True, ''), (False, 'quality 86.0% below the floor 92.4%'))
+    """
+    if decision is None:
+        from ._pipeline import decision as _decision
+
+        decision = _decision(scenario)
+    base = scenario["finetune.managed_base"]
+    option = {"long": "api", "cached": "api", "managed_long": base, "managed_ft": base, "selfhost_long": "selfhost",
+              "selfhost_ft": "selfhost"}
+    return {a: (bool(decision.options[o].eligible), decision.options[o].why_not) for a, o in option.items()}
+
+
+def finetune_table(scenario, decision=None) -> pd.DataFrame:
+    """One row per arm: cost per request and per month, upfront and retraining, present value, fleet, and whether
+    the decision allows it.
+
+    Columns: ``arm``, ``key``, ``permitted``, ``eligible``, ``why_not`` (`arm_eligibility`), ``usd_per_request``,
+    ``running_usd`` (per month), ``monthly_equivalent_usd``, ``upfront_usd``, ``retrain_usd``,
+    ``retrain_every_months``, ``pv_usd``, ``usage_usd``, ``operations_usd``, ``redo_usd``, ``gpus``,
+    ``cache_hit_rate``. ``decision``: the scenario's decision (`econ.decision`), computed when omitted.
     """
     f = finetune_from_scenario(scenario)
+    ok = arm_eligibility(scenario, decision)
     rows = []
     for key, r in f["arms"].items():
-        rows.append({"arm": r["label"], "key": key, "permitted": r["permitted"],
+        rows.append({"arm": r["label"], "key": key, "permitted": r["permitted"], "eligible": ok[key][0],
+                     "why_not": ok[key][1],
                      **{c: r[c] for c in ("usd_per_request", "running_usd", "monthly_equivalent_usd", "upfront_usd",
                                           "retrain_usd", "retrain_every_months", "pv_usd", "usage_usd",
                                           "operations_usd", "redo_usd", "requests_per_month")},
@@ -606,13 +655,14 @@ def finetune_view(table: pd.DataFrame, horizon_months: float | None = None) -> H
     rows = []
     for i, r in enumerate(table.to_dict("records")):
         rows.append({"arm": r["arm"], "permitted": "yes" if r["permitted"] else "no",
+                     "eligible at the decision's quality floor": "yes" if r["eligible"] else f"no: {r['why_not']}",
                      **{k: v[i] for k, v in money.items()},
                      "first training (USD)": first[i] if r["upfront_usd"] else "–",
                      "each retraining (USD)": f"{retrain[i]} every {r['retrain_every_months']:g} months" if r["retrain_usd"] else "–",
                      f"present value over {horizon_months:g} months (USD)": pv[i],
                      "GPUs": "–" if np.isnan(r["gpus"]) else f"{r['gpus']:.0f}",
                      "cache hit rate": "–" if np.isnan(r["cache_hit_rate"]) else pct(r["cache_hit_rate"])})
-    return html_table(rows, "econ-table finetune", tuple(list(rows[0])[2:]))
+    return html_table(rows, "econ-table finetune", tuple(list(rows[0])[3:]))
 
 
 def _payback(arms, ft: str, base_running=None) -> np.ndarray:
@@ -630,7 +680,8 @@ def payback_table(scenario) -> pd.DataFrame:
     switch from the closed API to the open model is in `finetune_decomposition`.
 
     Columns: ``finetuned``, ``against``, ``monthly_saving_usd`` (running cost saved [USD/month]), ``upfront_usd``,
-    ``retrain_usd`` [USD], ``payback_months`` (inf: never), ``payback_requests``, ``npv_usd`` over the horizon.
+    ``retrain_usd`` [USD], ``payback_months`` (inf: never), ``payback_requests``, ``npv_usd`` over the horizon (the
+    baseline's present cost less the fine-tuned arm's, `pv_cost_usd`: the decision's cash method).
 
     Examples
     --------
@@ -651,7 +702,7 @@ def payback_table(scenario) -> pd.DataFrame:
         rows.append({"finetuned": r["label"], "against": arms[base]["label"], "monthly_saving_usd": saving,
                      "upfront_usd": r["upfront_usd"], "retrain_usd": r["retrain_usd"], "payback_months": months,
                      "payback_requests": months * f["requests_per_month"],
-                     "npv_usd": float(npv_usd(r["upfront_usd"], saving, h, rate, r["retrain_usd"], r["retrain_every_months"]))})
+                     "npv_usd": arms[base]["pv_usd"] - r["pv_usd"]})
     table = pd.DataFrame(rows, columns=["finetuned", "against", "monthly_saving_usd", "upfront_usd", "retrain_usd",
                                         "payback_months", "payback_requests", "npv_usd"])
     table.attrs["horizon_months"] = h
@@ -863,7 +914,7 @@ def payback_sensitivity(scenario, factor: str, grid=None) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["factor", "x", "arm", "payback_months", "scenario_x"])
 
 
-def winner_by_volume(scenario, requests_per_day=None) -> pd.DataFrame:
+def winner_by_volume(scenario, requests_per_day=None, arms=None) -> pd.DataFrame:
     """Present value of each permitted arm's costs over the horizon at other daily volumes, and the cheapest.
 
     Parameters
@@ -871,6 +922,8 @@ def winner_by_volume(scenario, requests_per_day=None) -> pd.DataFrame:
     scenario : Scenario
     requests_per_day : array_like, optional
         Volumes [requests/day]; by default 241 points from 100 to 10 million a day (5 % apart).
+    arms : iterable of str, optional
+        Arm keys to compare (e.g. the eligible ones); by default every permitted arm.
 
     Returns
     -------
@@ -879,8 +932,9 @@ def winner_by_volume(scenario, requests_per_day=None) -> pd.DataFrame:
         at that volume). Only permitted arms.
     """
     x = np.logspace(2, 7, 241) if requests_per_day is None else _a(requests_per_day)
+    only = arms
     arms = finetune_arms(scenario.replace({"workload.requests_per_day": x}).values)
-    keys = [a for a in ARMS if arms[a]["permitted"]]
+    keys = [a for a in ARMS if arms[a]["permitted"] and (only is None or a in only)]
     if not keys:
         raise ValueError(f"{scenario.path}: no arm is permitted")
     pv = np.stack([np.broadcast_to(_a(arms[a]["pv_usd"]), x.shape) for a in keys])
@@ -906,6 +960,11 @@ def _round2(x: float) -> str:
     return f"{float(f'{x:.2g}'):,.0f}" if x >= 10 else f"{x:.2g}"
 
 
+def _first_up(text: str) -> str:
+    """The text with its first letter capitalized and the rest as written ("closed API", not "Closed api")."""
+    return text[:1].upper() + text[1:]
+
+
 def _saves(x: float) -> str:
     """"saves $X a month" or "costs $X a month more", never a negative saving."""
     return f"saves {usd(x)} a month" if x >= 0.5 else (f"costs {usd(-x)} a month more" if x <= -0.5 else "saves nothing")
@@ -920,22 +979,38 @@ def finetune_conclusion(scenario, decision=None) -> Markdown:
     ----------
     scenario : Scenario
     decision : Decision, optional
-        The scenario's decision (`econ.decision`); when given, the conclusion says whether the open model meets the
-        scenario's quality floor, which the model switch's saving takes for granted.
+        The scenario's decision (`econ.decision`, computed when omitted): the conclusion names the cheapest arm it
+        allows first (`arm_eligibility`: permitted and at the quality floor), then a cheaper one it rules out and why.
     """
+    if decision is None:
+        from ._pipeline import decision as _decision
+
+        decision = _decision(scenario)
     f = finetune_from_scenario(scenario)
     arms, h = f["arms"], f["horizon_months"]
     allowed = {a: r for a, r in arms.items() if r["permitted"]}
     if not allowed:
         return Markdown("No arm is permitted in this scenario.")
+    ok = arm_eligibility(scenario, decision)
+    eligible = [a for a in sorted(allowed, key=lambda a: allowed[a]["pv_usd"]) if ok[a][0]]
     ranked = sorted(allowed, key=lambda a: allowed[a]["pv_usd"])
-    best, rpd = ranked[0], float(scenario["workload.requests_per_day"])
-    lines = [f"At {rpd:,.0f} requests a day, **{ARMS[best]}** costs least over {h:g} months: present value "
-             f"{usd(allowed[best]['pv_usd'])} ({usd(allowed[best]['usd_per_request'])} per request, all in)"]
-    if len(ranked) > 1:
-        lines[0] += f", against {usd(allowed[ranked[1]]['pv_usd'])} for {ARMS[ranked[1]]}."
+    rpd = float(scenario["workload.requests_per_day"])
+    floor = f"at or above the quality floor of {decision.quality_floor:.1%}"
+
+    def pv(a):
+        return f"present value {usd(arms[a]['pv_usd'])} ({usd(arms[a]['usd_per_request'])} per request, all in)"
+
+    if eligible:
+        best = eligible[0]
+        lines = [f"At {rpd:,.0f} requests a day, **{ARMS[best]}** costs least over {h:g} months of the arms the "
+                 f"decision allows (permitted and {floor}): {pv(best)}"
+                 + (f", against {usd(arms[eligible[1]]['pv_usd'])} for {ARMS[eligible[1]]}." if len(eligible) > 1 else ".")]
+        if ranked[0] != best:
+            lines.append(f"{_first_up(ARMS[ranked[0]])} would cost less, {pv(ranked[0])}, but the decision rules it "
+                         f"out: {ok[ranked[0]][1]}.")
     else:
-        lines[0] += "."
+        lines = [f"No arm is {floor} ({'; '.join(sorted({ok[a][1] for a in allowed}))}). Of the permitted arms, "
+                 f"**{ARMS[ranked[0]]}** costs least over {h:g} months at {rpd:,.0f} requests a day: {pv(ranked[0])}."]
     forbidden = [ARMS[a] for a in arms if not arms[a]["permitted"]]
     if forbidden:
         lines.append(f"Not permitted here (shown for reference only): {'; '.join(forbidden)}.")
@@ -973,9 +1048,10 @@ def finetune_conclusion(scenario, decision=None) -> Markdown:
                      f"month{ref}), " + "; ".join(split) + ".")
     if split:
         lines.append(model_switch_quality(scenario, decision))
-    segs = _segments(winner_by_volume(scenario))
+    among = " of the eligible arms" if eligible else ""
+    segs = _segments(winner_by_volume(scenario, arms=eligible or None))
     if len(segs) == 1:
-        lines.append(f"{segs[0][0].capitalize()} stays cheapest from {_round2(segs[0][1])} to {_round2(segs[0][2])} requests a day.")
+        lines.append(f"{_first_up(segs[0][0])} stays cheapest{among} from {_round2(segs[0][1])} to {_round2(segs[0][2])} requests a day.")
     else:
         seg_parts = []
         for i, (w, lo, hi) in enumerate(segs):
@@ -985,7 +1061,7 @@ def finetune_conclusion(scenario, decision=None) -> Markdown:
                 seg_parts.append(f"**{w}** above about {_round2(lo)}")
             else:
                 seg_parts.append(f"**{w}** from about {_round2(lo)} to {_round2(hi)}")
-        lines.append("With volume the cheapest arm changes: " + "; ".join(seg_parts) + " requests a day "
+        lines.append(f"With volume the cheapest arm{among} changes: " + "; ".join(seg_parts) + " requests a day "
                      f"(present value over {h:g} months, the rest of the scenario held).")
     return Markdown(" ".join(lines))
 
@@ -1109,7 +1185,7 @@ def claim10_case(scenario) -> Markdown:
         ("The claim holds on one model: the shorter prompt cuts the token bill and multiplies what one GPU serves. "
          if holds else "The claim does not hold here: the shorter prompt does not both cut the bill and raise what a GPU serves. ")
         + "Whether fine-tuning pays for itself depends on the training and retraining costs against that saving "
-        "(`payback_table`), not on the move from the closed API to the open model, which is a saving of its own.",
+        "(the payback table above), not on the move from the closed API to the open model, which is a saving of its own.",
     ]))
 
 

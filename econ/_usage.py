@@ -1532,7 +1532,7 @@ def _version() -> str:
 _PRICE_KEYS = ("input_usd_per_mtok", "output_usd_per_mtok", "cache_read_usd_per_mtok", "cache_write_usd_per_mtok",
                "cache_write_1h_usd_per_mtok", "long_context_above_tokens", "long_context_input_factor",
                "long_context_output_factor", "batch_price_factor", "batch_cache_read_factor",
-               "min_cacheable_prefix_tokens", "cache_step_tokens")
+               "min_cacheable_prefix_tokens", "cache_step_tokens", "other_usd_per_mtok")
 
 
 def _option_table(prices: Mapping[str, Mapping[str, float]]) -> pd.DataFrame:
@@ -1568,7 +1568,8 @@ def _option_table(prices: Mapping[str, Mapping[str, float]]) -> pd.DataFrame:
         bf = get("batch_price_factor", 1.0)
         bfr = get("batch_cache_read_factor", bf)
         minimum = get("min_cacheable_prefix_tokens", 0.0)
-        for name, x in (("prices", [pin, pout, pread, pw, pw1h, fi, fo, bf, bfr, minimum]),):
+        other = get("other_usd_per_mtok", 0.0)  # not part of the bill: `cost_per_task` adds it for the all-in cost
+        for name, x in (("prices", [pin, pout, pread, pw, pw1h, fi, fo, bf, bfr, minimum, other]),):
             if not all(np.isfinite(v) and v >= 0 for v in x):
                 raise ValueError(f"prices[{option!r}] = {dict(p)!r}: prices and factors must be numbers >= 0")
         bands = [(-1.0, math.inf, 1.0, 1.0)] if above is None else [(-1.0, float(above), 1.0, 1.0),
@@ -2059,9 +2060,11 @@ def cost_per_task(
         Usage log, one row per model call (any `read_usage` format).
     prices : mapping
         ``{option: {"input_usd_per_mtok", "output_usd_per_mtok"[, "cache_read_usd_per_mtok",
-        "cache_write_usd_per_mtok", "cache_write_1h_usd_per_mtok", "long_context_above_tokens", ...]}}``
-        [USD per million tokens]; a missing cache price charges those tokens at the input price.
-        `task_prices_from_scenario` builds it from a scenario, billing rules included.
+        "cache_write_usd_per_mtok", "cache_write_1h_usd_per_mtok", "long_context_above_tokens", ...,
+        "other_usd_per_mtok"]}}`` [USD per million tokens]; a missing cache price charges those tokens at the input
+        price. ``other_usd_per_mtok``: the option's costs other than its token bill, spread over every token in and
+        out (engineering, evaluation, compliance, a fleet); 0 when missing. `task_prices_from_scenario` builds it
+        from a scenario, billing rules included.
     input_tokens, output_tokens, cached_input_tokens, model, timestamp : str, optional
         Columns of a ``generic`` log [tokens per call]; cached input tokens are part of the input tokens.
     task : str, optional
@@ -2074,8 +2077,10 @@ def cost_per_task(
     Returns
     -------
     DataFrame
-        One row per task (and model) and option: ``requests``, token sums, ``usd``, ``usd_per_request``,
-        ``usd_per_1k_requests``, ``share`` (of that option's total).
+        One row per task (and model) and option: ``requests``, token sums, ``usd`` (the token bill),
+        ``usd_per_request``, ``usd_per_1k_requests``, ``share`` (of that option's token bill), ``all_in_usd`` (the
+        token bill plus ``other_usd_per_mtok`` × tokens in and out), ``all_in_usd_per_1k_requests``; ``attrs``:
+        ``other_usd_per_mtok`` per option.
 
     Notes
     -----
@@ -2117,31 +2122,53 @@ def cost_per_task(
     t["usd_per_1k_requests"] = 1000 * t["usd_per_request"]
     totals = t.groupby("option")["usd"].transform("sum")
     t["share"] = t["usd"] / totals.where(totals > 0)
+    other = {o: float(p.get("other_usd_per_mtok") or 0.0) for o, p in prices.items()}
+    t["all_in_usd"] = t["usd"] + t["option"].map(other) * (t["input_tokens"] + t["output_tokens"]) / 1e6
+    t["all_in_usd_per_1k_requests"] = 1000 * t["all_in_usd"] / t["requests"].where(t["requests"] > 0)
     order = {o: j for j, o in enumerate(prices)}
     t = t.sort_values(by + ["option"], key=lambda s: s.map(order) if s.name == "option" else s, kind="stable")
     keep = by + ["option", "requests", "input_tokens", "cached_input_tokens", "cache_write_tokens", "output_tokens",
-                 "reasoning_tokens", "usd", "usd_per_request", "usd_per_1k_requests", "share"]
+                 "reasoning_tokens", "usd", "usd_per_request", "usd_per_1k_requests", "share", "all_in_usd",
+                 "all_in_usd_per_1k_requests"]
     out = t[keep].reset_index(drop=True)
     out["requests"] = out["requests"].astype(int)
-    out.attrs.update(source=usage.describe())
+    out.attrs.update(source=usage.describe(), other_usd_per_mtok=other)
     return out
 
 
 def cost_per_task_view(table: pd.DataFrame):
-    """`cost_per_task` as one row per task (HTML): calls, mean tokens in and out, and each option's cost per 1,000
-    calls in dollars, one precision per column."""
+    """`cost_per_task` as one row per task (HTML): calls, mean tokens in and out, and each option's token bill and
+    all-in cost per 1,000 calls in dollars, one precision per column, with a computed sentence saying what each
+    column holds. An option with no token bill (self-hosting) shows ``–`` there."""
     from ._costs import OPTIONS
-    from ._views import html_table, usd_column
+    from ._views import HTML, _esc, html_table, usd, usd_column
 
     first = table.drop_duplicates("task").set_index("task")
     cols = {"calls": first["requests"].map("{:,.0f}".format),
             "mean tokens in": (first["input_tokens"] / first["requests"]).map("{:,.0f}".format),
             "mean tokens out": (first["output_tokens"] / first["requests"]).map("{:,.0f}".format)}
+    other = table.attrs.get("other_usd_per_mtok", {})
+    spread, unbilled = [], []
     for option, t in table.groupby("option", sort=False):
-        per_task = t.set_index("task")["usd_per_1k_requests"].reindex(first.index)
-        cols[f"{OPTIONS.get(option, option)} (USD per 1,000 calls)"] = pd.Series(usd_column(per_task), index=first.index)
+        name = OPTIONS.get(option, option)
+        t = t.set_index("task").reindex(first.index)
+        billed = bool((t["usd"] > 0).any())
+        bill = usd_column(t["usd_per_1k_requests"]) if billed else ["–"] * len(t)
+        cols[f"{name}: token bill (USD per 1,000 calls)"] = pd.Series(bill, index=first.index)
+        cols[f"{name}: all in (USD per 1,000 calls)"] = pd.Series(usd_column(t["all_in_usd_per_1k_requests"]),
+                                                                  index=first.index)
+        if not billed:
+            unbilled.append(name)
+        if other.get(option):
+            spread.append(f"{name} {usd(other[option])} per million tokens")
     rows = [{"task": task, **{k: v[task] for k, v in cols.items()}} for task in first.index]
-    return html_table(rows, "econ-table tasks", tuple(cols))
+    out = html_table(rows, "econ-table tasks", tuple(cols))
+    note = ("Token bill: what the calls are billed per token at the option's prices"
+            + (f" ({' and '.join(unbilled)}: no token bill)" if unbilled else "") + ". All in: the token bill plus "
+            "the option's other monthly costs in the decision (engineering, evaluation, compliance, the fleet) spread "
+            "over the scenario's tokens" + (f": {'; '.join(spread)}" if spread else "") + ". Compare options on the "
+            "all-in columns: they are the costs the decision compares.")
+    return HTML(f"{out}<p>{_esc(note)}</p>")
 
 
 def example_usage_log() -> pd.DataFrame:
@@ -2174,13 +2201,21 @@ _SCENARIO_PRICE_KEYS = {  # cost_per_task price key -> scenario key under the op
 }
 
 
-def task_prices_from_scenario(scenario) -> dict[str, dict[str, float]]:
-    """Per-token prices and billing rules of each permitted option of a scenario, for `cost_per_task`.
+def task_prices_from_scenario(scenario, decision=None) -> dict[str, dict[str, float]]:
+    """Per-token prices and billing rules of each permitted option of a scenario, for `cost_per_task`, and each
+    option's other costs per token, so that `cost_per_task` gives both the token bill and the all-in cost.
 
     ``api`` and ``managed``: the scenario's list prices (after ``price_factor``) and billing rules (long-context
-    tier, batch prices, minimum cacheable prefix): the token bill of each call. ``selfhost``: the kit's all-in
-    self-hosted cost per million tokens at the scenario's volume and utilization (``econ.compare``: monthly cost ÷
-    tokens served), the same for every token kind.
+    tier, batch prices, minimum cacheable prefix): the token bill of each call. ``selfhost``: no token bill.
+    ``other_usd_per_mtok`` of each: the option's all-in monthly cost in the decision less its token bill, over the
+    tokens it serves a month (``(monthly_usd − tokens_usd) / tokens``; for self-hosting its all-in cost per
+    million tokens, ``usd_per_mtok``).
+
+    Parameters
+    ----------
+    scenario : Scenario
+    decision : Decision, optional
+        The scenario's decision (`econ.decision`); computed when omitted.
 
     Examples
     --------
@@ -2189,18 +2224,23 @@ def task_prices_from_scenario(scenario) -> dict[str, dict[str, float]]:
     >>> sorted(p), {k: p["api"][k] for k in ("input_usd_per_mtok", "output_usd_per_mtok", "cache_read_usd_per_mtok")}
     (['api', 'managed', 'selfhost'], {'input_usd_per_mtok': 0.4, 'output_usd_per_mtok': 1.6, 'cache_read_usd_per_mtok': 0.1})
     """
-    from ._costs import compare
+    if decision is None:
+        from ._pipeline import decision as _decision
 
+        decision = _decision(scenario)
     v = scenario.values
     out = {}
-    for s in ("api", "managed"):
-        if v[f"{s}.permitted"]:
+    for s in ("api", "managed", "selfhost"):
+        if not v[f"{s}.permitted"]:
+            continue
+        plan = decision.options[s]
+        mtok = plan.monthly_usd / plan.usd_per_mtok  # million tokens a month
+        other = (plan.monthly_usd - plan.components.get("tokens_usd", 0.0)) / mtok
+        if s == "selfhost":
+            out[s] = {"input_usd_per_mtok": 0.0, "output_usd_per_mtok": 0.0, "other_usd_per_mtok": other}
+        else:
             out[s] = {k: float(v[f"{s}.{key}"]) for k, key in _SCENARIO_PRICE_KEYS.items()
-                      if v.get(f"{s}.{key}") is not None}
-    if v["selfhost.permitted"]:
-        table = compare(scenario).set_index("key")
-        usd = float(table.loc["selfhost", "usd_per_mtok"])
-        out["selfhost"] = dict.fromkeys(list(_SCENARIO_PRICE_KEYS)[:4], usd)
+                      if v.get(f"{s}.{key}") is not None} | {"other_usd_per_mtok": other}
     return out
 
 

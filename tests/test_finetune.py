@@ -380,10 +380,13 @@ def test_short_prompt_longer_than_long_is_rejected(enterprise):
         ft.finetune_from_scenario(enterprise.replace({"finetune.short_prompt_tokens": 6000}))
 
 
-def test_conclusion_names_the_cheapest_permitted_arm(enterprise):
-    text = ft.finetune_conclusion(enterprise)
-    t = ft.finetune_table(enterprise)
-    best = t[t["permitted"]].sort_values("pv_usd").iloc[0]["arm"]
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_conclusion_names_the_cheapest_eligible_arm(name):
+    sc = econ.load_scenario(SCENARIOS[name])
+    text = ft.finetune_conclusion(sc)
+    t = ft.finetune_table(sc)
+    allowed = t[t["permitted"]].sort_values("pv_usd")
+    best = (allowed[allowed["eligible"]] if allowed["eligible"].any() else allowed).iloc[0]["arm"]
     assert f"**{best}** costs least" in text
 
 
@@ -417,3 +420,55 @@ def test_model_switch_saving_is_said_unavailable_when_the_open_model_is_below_th
     # with no floor beyond the open model (recovered_fraction 0) the saving holds at the scenario's quality
     easy = sc.replace({"routing.recovered_fraction": 0.0})
     assert "holds at the quality the scenario asks for" in econ.model_switch_quality(easy)
+
+
+def test_present_value_is_the_decisions_cash_method():
+    # One definition of present cost: an arm that is the decision's plan (regulated_on_prem's self-hosted base with
+    # the long prompt: bought GPUs, the same monthly cost) has the decision's present value (capex at month 0, opex
+    # monthly, the GPUs sold at book value at the end), not the monthly cost times the annuity factor.
+    sc = econ.load_scenario(econ.PARAMS_DIR / "regulated_on_prem.yaml")
+    d = econ.decision(sc)
+    arm = ft.finetune_from_scenario(sc)["arms"]["selfhost_long"]
+    assert arm["running_usd"] == pytest.approx(d.options["selfhost"].monthly_usd, rel=1e-12)
+    assert arm["pv_usd"] == pytest.approx(d.options["selfhost"].pv_usd, rel=1e-12)
+    # and pv_cost_usd without training is present_cost_usd
+    assert ft.pv_cost_usd(0, 8_000, 36, 0.08, 0, np.inf, 140_000, 48, 0.2) == pytest.approx(
+        econ.present_cost_usd(140_000, 8_000, 36, 0.08, 48, 0.2), rel=1e-15)
+    # the fine-tune's NPV is the difference of the two present costs
+    pay = ft.payback_table(sc).set_index("finetuned").loc[ft.ARMS["selfhost_ft"]]
+    arms = ft.finetune_from_scenario(sc)["arms"]
+    assert pay["npv_usd"] == pytest.approx(arms["selfhost_long"]["pv_usd"] - arms["selfhost_ft"]["pv_usd"], rel=1e-12)
+
+
+def test_arm_table_says_which_arms_the_decision_allows():
+    sc = econ.load_scenario(econ.PARAMS_DIR / "enterprise_steady.yaml")
+    d = econ.decision(sc)
+    t = ft.finetune_table(sc, d).set_index("key")
+    for arm, option in (("cached", "api"), ("managed_ft", "managed"), ("selfhost_long", "selfhost")):
+        assert t.loc[arm, "eligible"] == d.options[option].eligible
+        assert t.loc[arm, "why_not"] == d.options[option].why_not
+    assert not t.loc["managed_ft", "eligible"] and "below the floor" in t.loc["managed_ft", "why_not"]
+    html = str(ft.finetune_view(ft.finetune_table(sc, d)))
+    assert "eligible at the decision&#x27;s quality floor" in html or "eligible at the decision's quality floor" in html
+    assert f"no: {d.options['managed'].why_not}" in html
+
+
+def test_conclusion_names_the_cheapest_eligible_arm_first():
+    # enterprise_steady: the fine-tuned managed arm costs least but is below the quality floor; the conclusion
+    # opens with the cheapest arm the decision allows, then names the cheaper one and why it is ruled out.
+    sc = econ.load_scenario(econ.PARAMS_DIR / "enterprise_steady.yaml")
+    d = econ.decision(sc)
+    t = ft.finetune_table(sc, d)
+    allowed = t[t["permitted"]].sort_values("pv_usd")
+    best_eligible = allowed[allowed["eligible"]].iloc[0]
+    cheapest = allowed.iloc[0]
+    assert not cheapest["eligible"]  # the case of the review
+    text = str(ft.finetune_conclusion(sc, d))
+    first = text.split(". ")[0]
+    assert f"**{best_eligible['arm']}** costs least" in first and cheapest["arm"] not in first
+    assert f"{cheapest['arm'][0].upper()}{cheapest['arm'][1:]} would cost less" in text and cheapest["why_not"] in text
+
+
+def test_claim10_prose_has_no_function_names():
+    sc = econ.load_scenario(econ.PARAMS_DIR / "enterprise_steady.yaml")
+    assert "payback_table" not in str(ft.claim10_case(sc))

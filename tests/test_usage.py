@@ -14,11 +14,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import econ
 from econ import PARAMS_DIR, load_scenario
 from econ._traffic import peak_to_mean
 from econ._usage import (
     UsageLogError,
     cost_per_task,
+    cost_per_task_view,
+    example_usage_log,
     price_usage,
     read_rate_series,
     read_requests,
@@ -626,3 +629,36 @@ def test_a_glob_of_files_is_one_log_and_bills_by_date(tmp_path):
     assert [str(d)[:10] for d in t["date"]] == ["2026-11-02", "2026-11-03"]
     with pytest.raises(UsageLogError, match="no file matches the pattern"):
         read_usage(tmp_path / "none*.csv")
+
+
+def test_cost_per_task_all_in_is_the_decisions_cost_per_request():
+    # A log of calls of the scenario's own shape (2,000 tokens in, 250 out; flat managed prices, no batch discount)
+    # costs, all in, what the decision says a request costs: token bill plus the option's other monthly costs
+    # (compliance, engineering, evaluation; the fleet) spread over its tokens.
+    sc = load_scenario(PARAMS_DIR / "regulated_on_prem.yaml")
+    d = econ.decision(sc)
+    log = pd.DataFrame({"task": "t", "in": [2000] * 4, "out": [250] * 4})
+    t = cost_per_task(log, task_prices_from_scenario(sc, d), input_tokens="in", output_tokens="out",
+                      task="task").set_index("option")
+    for k in ("managed", "selfhost"):
+        assert t.loc[k, "all_in_usd"] / 4 == pytest.approx(d.options[k].usd_per_request, rel=1e-12)
+    assert t.loc["managed", "usd"] / 4 == pytest.approx(d.options["managed"].components["tokens_usd"] / (
+        d.options["managed"].monthly_usd / d.options["managed"].usd_per_request), rel=1e-12)  # the token bill alone
+    assert t.loc["selfhost", "usd"] == 0.0  # self-hosting has no token bill
+
+
+def test_cost_per_task_view_ranks_options_as_the_decision_does():
+    # Page 02 on regulated_on_prem: self-hosting is recommended, so its all-in cost per call must be the lower one,
+    # and the page must say which columns are token bills and which are all in.
+    sc = load_scenario(PARAMS_DIR / "regulated_on_prem.yaml")
+    d = econ.decision(sc)
+    t = cost_per_task(example_usage_log(), task_prices_from_scenario(sc, d), task="task")
+    all_in = t.pivot(index="task", columns="option", values="all_in_usd_per_1k_requests")
+    assert d.recommended == "selfhost" and (all_in["selfhost"] < all_in["managed"]).all()
+    html = str(cost_per_task_view(t))
+    assert "managed open endpoint: token bill (USD per 1,000 calls)" in html
+    assert "managed open endpoint: all in (USD per 1,000 calls)" in html
+    other = (d.options["managed"].monthly_usd - d.options["managed"].components["tokens_usd"]) / (
+        d.options["managed"].monthly_usd / d.options["managed"].usd_per_mtok)
+    assert f"managed open endpoint ${other:,.2f} per million tokens" in html
+    assert "self-hosted: no token bill" in html
