@@ -139,6 +139,8 @@ def _a(sc, key):
 def _short(source: str, limit: int = 70) -> str:
     """A source's first clause, for a sentence (the full source is in the appendix and every page's table)."""
     head = source.split("; ")[0].strip()
+    while head.count("(") > head.count(")"):  # cut inside a parenthesis: end before it
+        head = head[:head.rfind("(")].rstrip()
     return head if len(head) <= limit else head[:limit].rsplit(" ", 1)[0] + " …"
 
 
