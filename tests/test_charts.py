@@ -173,7 +173,7 @@ def test_titles_wrap_and_never_widen_a_chart(specs):
     """A title or subtitle is drawn in lines of at most `TITLE_LINE_CHARS` characters, and the chart is no wider
     with its titles than without them (a 269-character subtitle once made the volume chart 1,394 px wide)."""
     long = {(key, line) for key, spec in specs.items() for _, lines in _chart_titles(spec) for line in lines
-            if len(line) > 90}
+            if len(line) > _style.TITLE_LINE_CHARS}
     assert not long, sorted(long)[:5]
     wider = {}
     for key, spec in specs.items():
