@@ -56,7 +56,7 @@ OPTION_COLORS = {
 """Colour of each option, plan and arm, by its display name."""
 
 COMPONENT_COLORS = {
-    # the cost model's components (econ._charts.COMPONENT_LABELS)
+    # the cost model's components (their names: econ._costs.COMPONENT_LABELS)
     "tokens": _BLUE,
     "GPUs": _GREEN,
     "power": _YELLOW,
@@ -68,9 +68,9 @@ COMPONENT_COLORS = {
     "compliance": _GREY,
     "router": _PURPLE,
     # a routed split's parts: the destination's hue, paler (its tokens or GPUs are counted inside)
-    "share on the closed API": _BLUE2,
-    "share on the managed open endpoint": _ORANGE2,
-    "share on the self-hosted": _GREEN2,
+    "routed to the closed API": _BLUE2,
+    "routed to the managed open endpoint": _ORANGE2,
+    "routed to the self-hosted fleet": _GREEN2,
     # the provisioning page's parts of the GPU bill (econ._traffic)
     "GPUs committed or owned": _GREEN,
     "GPUs on demand": _GREEN2,
