@@ -58,7 +58,15 @@ def main(argv: list[str] | None = None) -> int:
         from ._params import ScenarioError, load_scenario
         from ._pipeline import decide
 
+        from pathlib import Path
+
+        from ._report import _name_problem
+
         for f in args.files:
+            problem = _name_problem([Path(f)])  # a name the report cannot render under is refused here too
+            if problem:
+                print(f"error: {problem}", file=sys.stderr)
+                return 1
             try:
                 d = decide(load_scenario(f), draws=2_000)
             except ScenarioError as exc:

@@ -11,7 +11,7 @@ import pandas as pd
 from ._cashflow import cash_flow_table, payback_month, plan_cash_flows
 from ._style import USD_AXIS, color_scale, finish
 from ._params import key_label
-from ._views import (HTML, Markdown, assumption_name, assumptions_table, cost_only_text, fact, html_table, md_text, pct,
+from ._views import (HTML, Markdown, assumption_name, assumptions_table, cost_only_text, fact, html_table, md_text, noun, pct,
                      tokens, usd, value_with_unit)
 
 __all__ = ["decision_brief", "plans_view", "cash_flow_chart", "cash_flow_view", "rests_on", "assumptions_appendix"]
@@ -33,20 +33,21 @@ def decision_brief(d) -> Markdown:
     rec = d.options[d.recommended]
     names = {k: o.name for k, o in d.options.items()}
     w, h = d.workload, d.horizon
-    lines = [f"**Recommended: the {fact('recommended', rec.name)}, "
+    lines = [f"**Recommended: the {fact('recommended', rec.name)}{noun(rec)}, "
              f"{fact(f'options.{rec.key}.monthly_usd', usd(rec.monthly_usd))} a month** "
              f"for {tokens(w['tokens_per_day'])} tokens a day ({w['requests_per_day']:,.0f} requests), all costs counted"
              + (f", among the plans that reach the quality floor of {d.quality_floor:.1%} acceptable answers."
                 if d.quality_basis == "floor" else f". {cost_only_text(d)}.")]
     if rec.shares:  # the routed split: what it is, in one sentence
-        parts = [f"{pct(x)} to the {names[k]}" for k, x in sorted(rec.shares.items(), key=lambda kv: -kv[1])]
-        lines[0] += (f" The split sends {' and '.join(parts)} of the requests: a router scores each request's difficulty and sends the "
+        parts = [f"{pct(x)}{' of the requests' if i == 0 else ''} to the {names[k]}"
+                 for i, (k, x) in enumerate(sorted(rec.shares.items(), key=lambda kv: -kv[1]))]
+        lines[0] += (f" The split sends {' and '.join(parts)}: a router scores each request's difficulty and sends the "
                      f"hardest to the {names['api']}.")
     bullets = []
     if d.runner_up:
         ru = d.options[d.runner_up]
         bullets.append(f"**Savings:** {usd(d.savings_usd_per_month)} a month, {usd(12 * d.savings_usd_per_month)} a year, "
-                       f"against the runner-up, the {ru.name} at {fact(f'options.{ru.key}.monthly_usd', usd(ru.monthly_usd))}.")
+                       f"against the runner-up, the {ru.name}{noun(ru)} at {fact(f'options.{ru.key}.monthly_usd', usd(ru.monthly_usd))}.")
     else:
         bullets.append("**Savings:** no other plan is eligible, so there is no runner-up to save against.")
     blind = d.unranged_flips
@@ -55,7 +56,7 @@ def decision_brief(d) -> Markdown:
                    + (f"; this leaves out {len(blind)} assumption{'s' if len(blind) > 1 else ''} with no stated range "
                       f"that flip{'' if len(blind) > 1 else 's'} the plan within a factor of two of {'their' if len(blind) > 1 else 'its'} "
                       "value (below): state a range for each before relying on this figure." if blind else "."))
-    flips = d.flips[:3]
+    flips = d.flips[:3] + [f for f in d.unranged_flips if f not in d.flips[:3]]  # the confidence names them all
     if flips:
         bullets.append("**What would flip it** (one assumption at a time, the others held; → the plan that then "
                        "becomes the cheapest eligible): "
@@ -70,7 +71,8 @@ def decision_brief(d) -> Markdown:
     pv = f"**Over {h['months']} months** at a {pct(h['discount_rate_per_year'])} yearly discount rate: present cost {usd(rec.pv_usd)}"
     if d.runner_up:
         pb = payback_month(d)
-        pv += f" against {usd(d.options[d.runner_up].pv_usd)} for the {d.options[d.runner_up].name}"
+        pv += (f" against {usd(d.options[d.runner_up].pv_usd)} for the {d.options[d.runner_up].name}"
+               f"{noun(d.options[d.runner_up])}")
         if pb > 0:
             pv += (f"; its cash outlay passes below the runner-up's after {pb:.0f} months" if math.isfinite(pb)
                    else "; its cash outlay does not pass below the runner-up's within the horizon")
@@ -137,6 +139,8 @@ def _a(sc, key):
 def _short(source: str, limit: int = 70) -> str:
     """A source's first clause, for a sentence (the full source is in the appendix and every page's table)."""
     head = source.split("; ")[0].strip()
+    while head.count("(") > head.count(")"):  # cut inside a parenthesis: end before it
+        head = head[:head.rfind("(")].rstrip()
     return head if len(head) <= limit else head[:limit].rsplit(" ", 1)[0] + " …"
 
 

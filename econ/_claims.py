@@ -398,7 +398,9 @@ def claim_9(sc, d) -> Verdict:
             v["api.permitted"] else
             f" This scenario's quality data (router AUC {auc:.2f}, {pct(h)} hard requests, a floor recovering {pct(x)} of "
             f"the closed API's quality gain) would need {pct(premium)} of requests on the closed API.")
-    if premium <= 1 - lo + 1e-6:
+    if not v["api.permitted"]:  # as claim 19: the split the claim describes cannot exist here
+        verdict = "cannot be tested here: the closed API is not permitted"
+    elif premium <= 1 - lo + 1e-6:
         verdict = "holds for this scenario"
     elif perfect <= 1 - lo + 1e-6:
         verdict = "holds only with a better router than this scenario's"

@@ -1150,7 +1150,10 @@ def sensitivity_summary(scenario, tornado_frame: pd.DataFrame, mc_frame: pd.Data
     if decision is not None:
         from ._views import fact
 
-        rec = decision.options[decision.recommended].name
+        from ._views import noun
+
+        o = decision.options[decision.recommended]
+        rec = o.name + noun(o)
         parts.append(
             f"**How likely the recommendation is to hold:** the decision's {rec} stays the cheapest eligible plan in "
             f"{fact('confidence', pct(decision.confidence))} of its {decision.draws:,} joint draws (seed {decision.seed}), "

@@ -541,14 +541,14 @@ def _timeline(scenario, routed, decision=None) -> Timeline:
     below = lambda key: bool(values[f"{key}.permitted"]) and not results[key].meets_floor  # noqa: E731
     for key in ("api", "managed"):
         if not values[f"{key}.permitted"]:
-            notes.append(f"The {OPTIONS[key]} is not permitted for this workload ({key}.permitted is false): no path uses it.")
+            notes.append(f"The {OPTIONS[key]} is not permitted for this workload: no path uses it.")
         elif below(key):
             notes.append(f"The {OPTIONS[key]} is left out, as on the decision page: its quality, "
                          f"{results[key].quality:.1%} acceptable answers, is below the floor of {floor:.1%}.")
         else:
             options.append(key)
     if not values["selfhost.permitted"]:
-        notes.append("Self-hosting is not permitted for this workload (selfhost.permitted is false).")
+        notes.append("Self-hosting is not permitted for this workload.")
     elif below("selfhost"):
         notes.append(f"Self-hosting is left out, as on the decision page: the open model's quality, "
                      f"{results['selfhost'].quality:.1%} acceptable answers, is below the floor of {floor:.1%}.")
@@ -556,8 +556,7 @@ def _timeline(scenario, routed, decision=None) -> Timeline:
         if values["horizon.selfhost_rent_permitted"]:
             options += ["selfhost_ondemand", "selfhost_1y", "selfhost_3y"]
         else:
-            notes.append("Renting GPUs is not permitted (horizon.selfhost_rent_permitted is false): "
-                         "self-hosting means bought GPUs.")
+            notes.append("Renting GPUs is not permitted for this workload: self-hosting means bought GPUs.")
         if buyable:
             options.append("selfhost_buy")
         else:
@@ -1179,7 +1178,7 @@ def _decision_sentences(tl: Timeline, table: pd.DataFrame, best) -> list[str]:
                    f"{_PHRASES.get(final, final)} instead: this page asks what to run month by month, the decision "
                    "page what costs least today.")
     i = tl.inputs
-    pairs = []
+    pairs, moved = [], False
     for key in dict.fromkeys([k for k in (tl.start, _decision_option(tl)) if k]):
         label = _strategy_of(tl, key) if key in tl.options else None
         if label is None or label not in by.index or key not in tl.decision_pv_usd:
@@ -1188,7 +1187,12 @@ def _decision_sentences(tl: Timeline, table: pd.DataFrame, best) -> list[str]:
         switching = f" with {_usd(r['switching_usd'])} of one-off switching" if r["switching_usd"] > 0.5 else ""
         pairs.append(f"{TIMELINE_OPTIONS[key]} {_usd(r['pv_usd'])} here{switching} against "
                      f"{_usd(tl.decision_pv_usd[key])} there")
-    if pairs:
+        moved |= abs(r["pv_usd"] - r["switching_usd"] - tl.decision_pv_usd[key]) > 0.5  # more than the switching
+    if pairs and not moved:
+        out.append(f"The present costs over {tl.months} months differ from the decision page's only by the one-off "
+                   f"switching: growth and price changes here leave these plans' costs as they are "
+                   f"({'; '.join(pairs)}).")
+    elif pairs:
         moves = [f"volume grows {pct(i['growth_per_month'])} a month"] if i["growth_per_month"] else []
         moves += [f"{OPTIONS[k]} prices fall {pct(i[f'{k}_price_decline_per_year'])} a year"
                   for k in ("api", "managed") if i[f"{k}_price_decline_per_year"] and

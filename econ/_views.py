@@ -303,21 +303,26 @@ def _plural(n: float, word: str) -> str:
     return f"{n:,.0f} {word}{'' if n == 1 else 's'}"
 
 
+def noun(o) -> str:
+    """What follows a plan's name in a sentence ("the self-hosted fleet", "the closed API")."""
+    return " fleet" if o.key == "selfhost" else ""
+
+
 def decision_sentence(d) -> str:
     """The decision in one paragraph, every figure from the decision (`econ.decide`)."""
     rec = d.options[d.recommended]
     w = d.workload
     text = (f"At {tokens(w['tokens_per_day'])} tokens a day ({w['requests_per_day']:,.0f} requests), the recommended plan "
-            f"is the **{fact('recommended', rec.name)}** at {fact(f'options.{rec.key}.monthly_usd', usd(rec.monthly_usd))} "
+            f"is the **{fact('recommended', rec.name)}{noun(rec)}** at {fact(f'options.{rec.key}.monthly_usd', usd(rec.monthly_usd))} "
             f"a month ({usd(rec.usd_per_mtok)} per million tokens, all in)")
     if d.runner_up:
         ru = d.options[d.runner_up]
         text += (f", {usd(d.savings_usd_per_month)} a month ({usd(12 * d.savings_usd_per_month)} a year) below the "
-                 f"runner-up, the {ru.name} at {fact(f'options.{ru.key}.monthly_usd', usd(ru.monthly_usd))}")
+                 f"runner-up, the {ru.name}{noun(ru)} at {fact(f'options.{ru.key}.monthly_usd', usd(ru.monthly_usd))}")
     text += "."
     if d.quality_basis == "floor":
-        text += (f" Only plans that reach the quality floor of {pct(d.quality_floor)} acceptable answers are eligible"
-                 + "".join(f"; the {o.name} ({fact(f'options.{o.key}.monthly_usd', usd(o.monthly_usd))}) is not: "
+        text += (f" Only plans that reach the quality floor of {d.quality_floor:.1%} acceptable answers are eligible"
+                 + "".join(f"; the {o.name}{noun(o)} ({fact(f'options.{o.key}.monthly_usd', usd(o.monthly_usd))}) is not: "
                            f"{o.why_not}" for o in d.options.values() if o.permitted and not o.eligible) + ".")
     else:
         text += " " + cost_only_text(d) + "."

@@ -138,6 +138,9 @@ def test_claim9_and_19_say_in_words_why_there_is_no_routed_split(name, reason):
     for v in (claim_9(sc, d), claim_19(sc, d)):
         assert reason in v.arithmetic
         assert "`" not in v.arithmetic and "permitted is" not in v.arithmetic and "premium API" not in v.arithmetic
+    if name == "regulated_on_prem":  # claim 9 said "holds only with a better router" where 19 said it cannot be tested
+        assert claim_9(sc, d).verdict == "cannot be tested here: the closed API is not permitted"
+        assert claim_19(sc, d).verdict.startswith("cannot be tested here")
 
 
 def test_claim10_uses_the_same_model_and_its_payback(audit, enterprise):

@@ -176,3 +176,22 @@ def test_bought_gpus_depreciate_in_the_monthly_cost_as_the_cash_flow_sells_them(
     sold = float(residual_value_usd(o.capex_usd, h["life_months"], h["life_months"], h["resale_share"]))
     assert depreciation * h["life_months"] == pytest.approx(o.capex_usd - sold)
     assert depreciation * h["life_months"] == pytest.approx(o.capex_usd * (1 - h["resale_share"]))
+
+
+def test_every_unranged_flip_the_confidence_leaves_out_is_listed(decisions):
+    """one_h100: the confidence said it leaves out 4 assumptions "(below)", and only 3 flips were listed."""
+    from econ._brief import decision_brief
+
+    d = decisions["one_h100_vs_mid_tier"]
+    text = str(decision_brief(d))
+    assert len(d.unranged_flips) == 4 and f"leaves out {len(d.unranged_flips)} assumptions" in text
+    assert all(f'title="{f["key"]}"' in text for f in d.unranged_flips)
+
+
+def test_the_self_hosted_plan_reads_as_a_noun(decisions):
+    from econ._brief import decision_brief
+    from econ._views import decision_sentence
+
+    d = decisions["regulated_on_prem"]
+    assert 'Recommended: the <span class="econ-fact" data-fact="recommended">self-hosted</span> fleet, ' in str(decision_brief(d))
+    assert 'is the **<span class="econ-fact" data-fact="recommended">self-hosted</span> fleet** at' in decision_sentence(d)

@@ -99,9 +99,13 @@ def test_two_scenarios_with_one_name_are_refused_before_rendering(dirs, tmp_path
     assert previous_intact(out) and not (tmp_path / "executed").exists()
     assert _report.build_report([str(_scenario(tmp_path / "_static.yaml", "x"))]) == 1  # a name the kit uses
     assert "reserved" in capsys.readouterr().err and previous_intact(out)
+    from econ.__main__ import main
+
     for taken in ("summary.xlsx.yaml", "Index.html.yaml"):  # crashed moving the pages over outputs/' own files
         assert _report.build_report([str(_scenario(tmp_path / taken, "x"))]) == 1
         assert "is taken by the report's own outputs/" in capsys.readouterr().err and previous_intact(out)
+        assert main(["validate", str(tmp_path / taken)]) == 1  # validate said "ok" to it
+        assert "is taken by the report's own outputs/" in capsys.readouterr().err
 
 
 def test_report_renders_pages_and_index(dirs):

@@ -440,3 +440,12 @@ def test_switching_to_a_routed_split_sets_up_only_the_destinations_not_in_use():
     # from nothing: both destinations
     assert _switch_usd(tl, None, "routed", 0) == pytest.approx(
         (tl.switch_weeks["managed"] + tl.switch_weeks["api"] + tl.evaluation_weeks) * week)
+
+
+def test_a_present_cost_that_differs_only_by_switching_says_so():
+    """Regulated: 07 blamed growth and GPU prices for $386,756 against $371,396, exactly the $15,360 of switching."""
+    import econ
+
+    sc = econ.load_scenario(econ.PARAMS_DIR / "regulated_on_prem.yaml")
+    text = str(econ.timeline_summary(econ.timeline_from_scenario(sc, econ.decide(sc, draws=200))))
+    assert "differ from the decision page's only by the one-off switching" in text and "because here" not in text
