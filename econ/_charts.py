@@ -7,15 +7,10 @@ import numpy as np
 import pandas as pd
 
 from ._breakeven import VOLUME_RANGE, breakeven_tokens_per_day, cost_vs_volume
-from ._costs import COMPONENTS, HOURS_PER_MONTH, OPTIONS, effective_usd_per_mtok, option_costs
+from ._costs import COMPONENT_LABELS, COMPONENTS, HOURS_PER_MONTH, OPTIONS, effective_usd_per_mtok, option_costs
 from ._style import USD_AXIS, color_scale, count_axis, finish, marked_rules, usd_axis
 
 __all__ = ["cost_vs_volume_chart", "usd_per_mtok_vs_utilization_chart", "cost_components_chart"]
-
-COMPONENT_LABELS = {c: {"gpu_usd": "GPUs", "upgrade_usd": "upgrades"}.get(
-    c, c.removesuffix("_usd").replace("_", " and " if c == "egress_storage_usd" else " ")) for c in COMPONENTS}
-"""Each cost component's label on the charts (its colour in `econ._style.COMPONENT_COLORS`)."""
-
 
 def _volume_frame(scenario, points: int = 161) -> pd.DataFrame:
     """Monthly cost of each option and of the decision's routed split at each volume (the fleet re-chosen and the
@@ -129,7 +124,7 @@ def usd_per_mtok_vs_utilization_chart(scenario) -> alt.Chart:
         filled=True, size=70, color="#333333").encode(x=x, y="usd_per_mtok:Q")
     from ._views import pct, usd
 
-    rule = marked_rules([(realized, f"this scenario: {pct(realized)} utilization, {usd(here)} per million tokens")],
+    rule = marked_rules([(realized, f"this scenario: {pct(realized)} utilization, {usd(here, price=True)} per million tokens")],
                         "utilization", (float(util[0]), 1.0), log=True)
     return finish(alt.layer(lines, rule, point).properties(
         title="Cost per million tokens against utilization", width=640, height=320))
@@ -143,7 +138,7 @@ def cost_components_chart(decision) -> alt.Chart:
     long = pd.DataFrame(rows)
     order = COMPONENTS + sorted(set(long["component"]) - set(COMPONENTS))
     long = long.assign(rank=lambda d: d["component"].map(order.index),
-                       component=lambda d: d["component"].map(lambda c: COMPONENT_LABELS.get(c, _plan_part(c))))
+                       component=lambda d: d["component"].map(lambda c: COMPONENT_LABELS.get(c, c)))
     labels = list(dict.fromkeys(long.sort_values("rank")["component"]))
     names = [o.name for o in decision.options.values()]
     from ._views import usd
@@ -163,8 +158,3 @@ def cost_components_chart(decision) -> alt.Chart:
     return finish(alt.layer(bars, text).properties(title="What each option's monthly cost is made of", width=600,
                                                    height=30 * len(names)))
 
-
-def _plan_part(component: str) -> str:
-    """Label of a routed split's part: ``api_usd`` → "share on the closed API", ``router_usd`` → "router"."""
-    key = component.removesuffix("_usd")
-    return "router" if key == "router" else f"share on the {OPTIONS.get(key, key)}"

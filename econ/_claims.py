@@ -291,7 +291,7 @@ def claim_5(sc, d) -> Verdict:
                    f"The claim-5 scenario's fleet ({_fleet_words(c5.values)}) costs {usd(fixed)}/month all in; against the "
                    f"mid-tier {mid['api']} ({usd(mid['api_usd_per_mtok'])}/Mtok) it breaks even at "
                    f"{tokens(mid['breakeven_tokens_per_day'])} tokens/day. Breaking even at 5-10 million tokens/day "
-                   f"takes an API at {usd(needed[0])}-{usd(needed[1])} per million tokens; {len(inside)} of the "
+                   f"takes an API at {usd(needed[0], price=True)}-{usd(needed[1], price=True)} per million tokens; {len(inside)} of the "
                    f"{len(t)} APIs checked fall in that band.")
 
 

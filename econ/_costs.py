@@ -92,6 +92,17 @@ COMPONENTS = [
 ]
 """Cost components, in the order charts stack them [USD/month]."""
 
+COMPONENT_LABELS = {
+    "tokens_usd": "tokens", "gpu_usd": "GPUs", "power_usd": "power", "hosting_usd": "hosting",
+    "engineering_usd": "engineering", "evaluation_usd": "evaluation", "upgrade_usd": "upgrades",
+    "egress_storage_usd": "egress and storage", "compliance_usd": "compliance",
+    # a routed split's parts: what it pays each destination (their tokens or GPUs counted inside), and its router
+    "api_usd": "routed to the closed API", "managed_usd": "routed to the managed open endpoint",
+    "selfhost_usd": "routed to the self-hosted fleet", "router_usd": "router",
+}
+"""Each cost component and part of a routed split in words, as every chart legend and table heading names it
+(its colour in `econ._style.COMPONENT_COLORS`)."""
+
 
 def option_costs(values: Mapping[str, Any]) -> dict[str, dict[str, np.ndarray]]:
     """Monthly cost components and fleet figures of every option, vectorized over any array-valued input.

@@ -10,11 +10,13 @@ shade of the same hue. Every chart builder of the kit colours by `color_scale` a
 from __future__ import annotations
 
 import math
+import textwrap
 
 import altair as alt
 import pandas as pd
 
 __all__ = ["OPTION_COLORS", "COMPONENT_COLORS", "SERIES_COLORS", "PALETTE", "color_scale", "finish", "marked_rules",
+           "wrap_lines", "TITLE_LINE_CHARS",
            "usd_axis", "count_axis", "USD_AXIS", "TOKENS_AXIS", "USD_LABEL", "COUNT_LABEL"]
 
 _BLUE, _BLUE2 = "#4e79a7", "#a0cbe8"
@@ -54,7 +56,7 @@ OPTION_COLORS = {
 """Colour of each option, plan and arm, by its display name."""
 
 COMPONENT_COLORS = {
-    # the cost model's components (econ._charts.COMPONENT_LABELS)
+    # the cost model's components (their names: econ._costs.COMPONENT_LABELS)
     "tokens": _BLUE,
     "GPUs": _GREEN,
     "power": _YELLOW,
@@ -66,9 +68,9 @@ COMPONENT_COLORS = {
     "compliance": _GREY,
     "router": _PURPLE,
     # a routed split's parts: the destination's hue, paler (its tokens or GPUs are counted inside)
-    "share on the closed API": _BLUE2,
-    "share on the managed open endpoint": _ORANGE2,
-    "share on the self-hosted": _GREEN2,
+    "routed to the closed API": _BLUE2,
+    "routed to the managed open endpoint": _ORANGE2,
+    "routed to the self-hosted fleet": _GREEN2,
     # the provisioning page's parts of the GPU bill (econ._traffic)
     "GPUs committed or owned": _GREEN,
     "GPUs on demand": _GREEN2,
@@ -173,11 +175,64 @@ LABEL_GAP_PX = 6
 """Least space between two axis labels: closer ones are thinned (a log axis's "100k200k")."""
 
 
+TITLE_LINE_CHARS = 90
+"""Longest line of a chart's title or subtitle, in characters: longer text is wrapped onto more lines, so that a
+title never makes a chart wider than its plot and axes (a page then shrinks the whole chart to fit)."""
+
+
+def wrap_lines(text, chars: int = TITLE_LINE_CHARS):
+    """A title or subtitle as lines of at most ``chars`` characters (split at spaces; a single word longer than that
+    stays whole): a string when it fits on one line, else a list of lines (Vega-Lite draws one line per item).
+
+    Examples
+    --------
+    >>> wrap_lines("Monthly cost against daily volume")
+    'Monthly cost against daily volume'
+    >>> wrap_lines("per-token options: tokens plus fixed monthly costs, so flat at low volumes", chars=40)
+    ['per-token options: tokens plus fixed', 'monthly costs, so flat at low volumes']
+    >>> wrap_lines(["a first line", "a second line"], chars=8)
+    ['a first', 'line', 'a second', 'line']
+    """
+    if not isinstance(text, (str, list, tuple)):
+        return text
+    parts = [text] if isinstance(text, str) else list(text)
+    lines = [line for part in parts for line in (textwrap.wrap(str(part), chars, break_long_words=False,
+                                                               break_on_hyphens=False) or [""])]
+    return lines[0] if len(lines) == 1 else lines
+
+
+def _wrap_titles(chart, chars: int = TITLE_LINE_CHARS):
+    """``chart`` with its title and subtitle, and those of the charts it layers or concatenates, wrapped by
+    `wrap_lines` (in place; returns the chart)."""
+    title = getattr(chart, "title", alt.Undefined)
+    if isinstance(title, (str, list)):
+        chart.title = wrap_lines(title, chars)
+    elif isinstance(title, alt.TitleParams):
+        title.text = wrap_lines(title.text, chars)
+        if title.subtitle is not alt.Undefined:
+            title.subtitle = wrap_lines(title.subtitle, chars)
+    elif isinstance(title, dict):
+        chart.title = {**title, **{k: wrap_lines(title[k], chars) for k in ("text", "subtitle") if k in title}}
+    for attr in ("layer", "hconcat", "vconcat", "concat"):
+        for sub in getattr(chart, attr, None) or ():
+            if isinstance(sub, alt.TopLevelMixin) or hasattr(sub, "title"):
+                _wrap_titles(sub, chars)
+    spec = getattr(chart, "spec", alt.Undefined)  # a facet's or a repeat's inner chart
+    if spec is not alt.Undefined and hasattr(spec, "title"):
+        _wrap_titles(spec, chars)
+    return chart
+
+
 def finish(chart):
-    """The settings every chart of the kit shares: axis labels thinned to keep ``LABEL_GAP_PX`` apart, legends and
-    titles never cut short, titles at the left. Returns the configured chart (top level: configure last)."""
-    return (chart.configure_axis(labelSeparation=LABEL_GAP_PX, labelLimit=320, titleFontWeight="normal",
-                                 titleFontSize=12, labelFontSize=11)
+    """The settings every chart of the kit shares: titles and subtitles wrapped to lines of at most
+    `TITLE_LINE_CHARS` characters (fewer on a plot narrower than 550 px: no wider than the plot and its axis), axis labels thinned to keep ``LABEL_GAP_PX`` apart, legends and titles never cut
+    short, titles at the left. Returns the configured chart (top level: configure last)."""
+    width = getattr(chart, "width", alt.Undefined)
+    chars = (min(TITLE_LINE_CHARS, max(40, round((width + 40) / 6.5))) if isinstance(width, (int, float))
+             else TITLE_LINE_CHARS)  # about 6.5 px a character of a 12-px subtitle, beside the y axis's 40 px
+    return (_wrap_titles(chart, chars)
+            .configure_axis(labelSeparation=LABEL_GAP_PX, labelLimit=320, titleFontWeight="normal",
+                            titleFontSize=12, labelFontSize=11)
             .configure_legend(labelLimit=0, titleLimit=0, titleFontWeight="normal", labelFontSize=11)
             .configure_title(anchor="start", fontSize=14, subtitleFontSize=12, subtitleColor="#555", limit=0))
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._costs import COMPONENTS, OPTIONS
+from ._costs import COMPONENT_LABELS, COMPONENTS, OPTIONS
 from ._params import COST_SECTIONS, _shown, key_label
 from ._prices import price_catalog_version
 
@@ -30,6 +30,7 @@ __all__ = [
     "summary_markdown",
     "usd",
     "pct",
+    "ratio",
     "tokens",
 ]
 
@@ -52,17 +53,26 @@ class HTML(str):
         return str(self)
 
 
-def usd(x: float) -> str:
-    """Money for a reader: ``$1,234``, ``$0.0123`` below one dollar, ``−$5`` when negative.
+def usd(x: float, price: bool = False) -> str:
+    """Money for a reader, as a finance page writes it: an amount (a month, a year) in whole dollars from $10; a
+    ``price`` (per million tokens, per GPU-hour, per hour) in whole dollars from $100; below that two decimals, but
+    none for a whole number of dollars (``$75``, not ``$75.00``); below ten cents three significant figures;
+    ``−$5`` when negative.
 
     Examples
     --------
-    >>> usd(1234.5), usd(2.5), usd(0.01234), usd(0), usd(-7381)
-    ('$1,234', '$2.50', '$0.0123', '$0', '−$7,381')
+    >>> usd(1234.5), usd(96.19), usd(2.5), usd(0.88), usd(0.01234), usd(0), usd(-7381)
+    ('$1,234', '$96', '$2.50', '$0.88', '$0.0123', '$0', '−$7,381')
+    >>> usd(12.5, price=True), usd(75, price=True), usd(0.1606, price=True), usd(0.4, price=True), usd(0.0046)
+    ('$12.50', '$75', '$0.16', '$0.40', '$0.0046')
     """
     if x < 0:
-        return "−" + usd(-x)
-    return f"${x:,.0f}" if x >= 100 or x == 0 else f"${x:,.2f}" if x >= 1 else f"${x:,.4f}"
+        return "−" + usd(-x, price)
+    if x == 0 or x >= (100 if price else 10):
+        return f"${x:,.0f}"
+    if x >= 0.1:
+        return f"${x:,.0f}" if round(x, 2) == round(x) else f"${x:,.2f}"
+    return "$" + np.format_float_positional(x, precision=3, fractional=False, trim="-")
 
 
 def tokens(x: float) -> str:
@@ -73,17 +83,35 @@ def tokens(x: float) -> str:
     return f"{x:,.0f}"
 
 
-def pct(x: float) -> str:
-    """A share for a reader: ``42%``, ``0.3%`` below one per cent, ``−69%`` when negative (the minus sign of `usd`).
+def pct(x: float, decimals: int = 0) -> str:
+    """A share for a reader: whole per cents (``42%``, ``100%``), one decimal below one per cent (``0.3%``) and
+    where whole per cents would round a share that is not all to 100% (``99.6%``, never ``100%`` for less);
+    ``decimals``: as many decimals everywhere (a quality beside a floor of 92.4%); ``−69%`` when negative (the minus
+    sign of `usd`).
 
     Examples
     --------
-    >>> pct(0.4213), pct(0.003), pct(0), pct(-0.69), usd(-8878)
-    ('42%', '0.3%', '0%', '−69%', '−$8,878')
+    >>> pct(0.4213), pct(0.003), pct(0), pct(1), pct(0.9962), pct(-0.69), pct(0.9237, decimals=1), usd(-8878)
+    ('42%', '0.3%', '0%', '100%', '99.6%', '−69%', '92.4%', '−$8,878')
     """
-    if x < 0 and pct(-x) != "0%":
-        return "−" + pct(-x)
-    return f"{abs(x):.0%}" if abs(x) >= 0.01 or x == 0 else f"{abs(x):.1%}"
+    if x < 0 and pct(-x, decimals) not in ("0%", f"{0:.{decimals}%}"):
+        return "−" + pct(-x, decimals)
+    x = abs(x)
+    if decimals or x == 0 or x == 1:
+        return f"{x:.{decimals}%}"
+    return f"{x:.0%}" if 0.01 <= x < 0.995 or x > 1 else f"{x:.1%}"
+
+
+def ratio(x: float) -> str:
+    """A ratio for a reader, to three significant figures: ``1.86×``, ``12.3×``, ``1,240×``.
+
+    Examples
+    --------
+    >>> ratio(1.8624), ratio(12.34), ratio(1237.2), ratio(2)
+    ('1.86×', '12.3×', '1,240×', '2×')
+    """
+    r = float(f"{x:.3g}")
+    return (f"{r:,.0f}" if abs(r) >= 100 else np.format_float_positional(r, trim="-")) + "×"
 
 
 def value_with_unit(x: float, unit: str | None) -> str:
@@ -91,12 +119,14 @@ def value_with_unit(x: float, unit: str | None) -> str:
 
     Examples
     --------
-    >>> value_with_unit(241.52, "USD/hour"), value_with_unit(0.3, "fraction off on-demand"), value_with_unit(6.004, "hours/month")
-    ('$242/hour', '30%', '6.004 hours/month')
+    >>> value_with_unit(241.52, "USD/hour"), value_with_unit(75.0, "USD/hour"), value_with_unit(0.88, "USD/million tokens")
+    ('$242/hour', '$75/hour', '$0.88/million tokens')
+    >>> value_with_unit(0.3, "fraction off on-demand"), value_with_unit(6.004, "hours/month"), value_with_unit(96.19, "USD/month")
+    ('30%', '6.004 hours/month', '$96/month')
     """
     unit = unit or ""
-    if unit.startswith("USD"):
-        return usd(x) + unit.removeprefix("USD")
+    if unit.startswith("USD"):  # a price unless it is an amount a month or a year
+        return usd(x, price=not unit.startswith(("USD/month", "USD/year"))) + unit.removeprefix("USD")
     if unit.startswith("fraction") or unit.startswith("probability"):
         return pct(x)
     number = f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.4g}"
@@ -336,22 +366,27 @@ def html_table(rows: list[dict], classes: str = "econ-table", numeric: tuple[str
 
 
 def comparison_view(d) -> HTML:
-    """Every option and plan of a decision side by side, formatted: eligibility, quality, monthly cost (tagged with
-    its key in the decision), cost per million tokens and per request, and the cost components [USD/month]."""
+    """Every option and plan of a decision side by side, formatted, in two tables narrow enough for a page: each
+    plan's eligibility, quality (to a tenth of a per cent, as the floor is written), monthly cost (tagged with its
+    key in the decision), cost per million tokens and per request; then what each monthly cost is made of, one row
+    per component [USD/month] and one column per plan."""
+    plans = list(d.options.items())
+    summary = [{"plan": o.name + (" (recommended)" if k == d.recommended else ""),
+                "eligible": "yes" if o.eligible else f"no: {o.why_not}",
+                "quality": pct(o.quality, decimals=1),
+                "monthly cost": fact(f"options.{k}.monthly_usd", usd(o.monthly_usd)),
+                "per million tokens (all in)": per_mtok, "per request": per_request}
+               for (k, o), per_mtok, per_request in zip(plans, usd_column([o.usd_per_mtok for _, o in plans]),
+                                                        usd_column([o.usd_per_request for _, o in plans]))]
     order = COMPONENTS + [f"{k}_usd" for k in OPTIONS] + ["router_usd"]
-    comps = [c for c in order if any(o.components.get(c, 0) > 0 for o in d.options.values())]
-    label = lambda c: c.removesuffix("_usd").replace("_", " ") if c in COMPONENTS else (  # noqa: E731
-        "router" if c == "router_usd" else f"share on {PLAN_NAMES[c.removesuffix('_usd')]}")
-    rows = []
-    for k, o in d.options.items():
-        row = {"plan": o.name + (" (recommended)" if k == d.recommended else ""),
-               "eligible": "yes" if o.eligible else f"no: {o.why_not}",
-               "quality": pct(o.quality), "monthly cost": fact(f"options.{k}.monthly_usd", usd(o.monthly_usd)),
-               "per million tokens (all in)": usd(o.usd_per_mtok), "per request": usd(o.usd_per_request)}
-        row.update({label(c): usd(o.components[c]) if o.components.get(c) else "" for c in comps})
-        rows.append(row)
-    numeric = ("quality", "monthly cost", "per million tokens (all in)", "per request", *map(label, comps))
-    return html_table(rows, "econ-table comparison", numeric)
+    comps = [c for c in order if any(o.components.get(c, 0) > 0 for _, o in plans)]
+    head = "component (USD a month)"
+    columns = {o.name: usd_column([o.components.get(c, 0) or np.nan for c in comps]) for _, o in plans}
+    parts = [{head: COMPONENT_LABELS.get(c, c), **{name: "" if col[i] == "–" else col[i] for name, col in columns.items()}}
+             for i, c in enumerate(comps)]
+    return HTML(html_table(summary, "econ-table comparison",
+                           ("quality", "monthly cost", "per million tokens (all in)", "per request"))
+                + html_table(parts, "econ-table comparison components", tuple(columns)))
 
 
 def fleet_sentence(d) -> Markdown:
@@ -361,9 +396,9 @@ def fleet_sentence(d) -> Markdown:
             f"requests/s) is {_plural(f.gpus, 'GPU')}: {_plural(f.replicas, 'replica')} "
             f"({f.serving_replicas:,} serving + {f.spare_replicas:,} spare) of {f.tensor_parallel} × {f.gpu_name} "
             f"(tensor parallel {f.tensor_parallel}), each serving {f.replica_output_tokens_per_s:,.0f} output tokens/s "
-            f"({f.throughput_note}). GPUs {f.price_basis}: {usd(f.usd_per_gpu_hour)} per GPU-hour, "
+            f"({f.throughput_note}). GPUs {f.price_basis}: {usd(f.usd_per_gpu_hour, price=True)} per GPU-hour, "
             f"{usd(f.fleet_usd_per_month)} a month. Utilization (mean demand over the serving replicas' capacity, "
-            f"spares excluded) is {fact('fleet.utilization', pct(f.utilization))}; the GPUs alone cost {usd(f.gpu_only_usd_per_mtok)} per million "
+            f"spares excluded) is {fact('fleet.utilization', pct(f.utilization))}; the GPUs alone cost {usd(f.gpu_only_usd_per_mtok, price=True)} per million "
             "tokens served.")
     if len(f.candidates) > 1:
         others = sorted((c for c in f.candidates if not c["chosen"]), key=lambda c: c["fleet_usd_per_month"])[:3]

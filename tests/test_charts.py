@@ -146,6 +146,52 @@ def _svg_texts(chart) -> list[str]:
     return [re.sub(r"<[^>]+>", "", t) for t in re.findall(r"<text[^>]*>(.*?)</text>", svg, re.S)]
 
 
+def _chart_titles(spec):
+    """Every chart title and subtitle in a spec (layers and concatenations included; not axis or legend titles), as
+    (path, spec holding it, list of lines)."""
+    if isinstance(spec, dict):
+        t = spec.get("title")
+        if isinstance(t, (str, list)):
+            yield spec, [t] if isinstance(t, str) else t
+        elif isinstance(t, dict):
+            for k in ("text", "subtitle"):
+                if k in t:
+                    yield spec, [t[k]] if isinstance(t[k], str) else t[k]
+        for k, v in spec.items():
+            if k not in ("title", "encoding", "config", "datasets", "data"):
+                yield from _chart_titles(v)
+    elif isinstance(spec, list):
+        for v in spec:
+            yield from _chart_titles(v)
+
+
+def _svg_width(spec) -> float:
+    return float(re.search(r'<svg[^>]*\swidth="([\d.]+)"', vlc.vegalite_to_svg(spec))[1])
+
+
+def test_titles_wrap_and_never_widen_a_chart(specs):
+    """A title or subtitle is drawn in lines of at most `TITLE_LINE_CHARS` characters, and the chart is no wider
+    with its titles than without them (a 269-character subtitle once made the volume chart 1,394 px wide)."""
+    long = {(key, line) for key, spec in specs.items() for _, lines in _chart_titles(spec) for line in lines
+            if len(line) > _style.TITLE_LINE_CHARS}
+    assert not long, sorted(long)[:5]
+    wider = {}
+    for key, spec in specs.items():
+        if key[0] != SCENARIOS[0]:  # one scenario's charts through the renderer: the titles differ little by scenario
+            continue
+        untitled = {k: v for k, v in spec.items() if k != "title"}
+        with_px, without_px = _svg_width(spec), _svg_width(untitled)
+        if with_px > without_px + 1:
+            wider[key] = (with_px, without_px)
+    assert not wider, wider
+
+
+def test_wrap_lines_keeps_every_word_in_order():
+    text = "per-token options: tokens plus fixed monthly costs (engineering, evaluation), so flat at low volumes " * 3
+    lines = _style.wrap_lines(text, 60)
+    assert all(len(x) <= 60 for x in lines) and " ".join(lines).split() == text.split()
+
+
 def test_axis_labels_in_dollars_and_k_m_b():
     """Known answers, drawn by Vega itself: a log axis of counts from 100 thousand to 10 billion and one of dollars
     from 10 cents to a billion."""

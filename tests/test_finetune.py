@@ -87,7 +87,7 @@ def test_cached_tokens_beyond_the_prompt_are_rejected():
 
 def test_claim10_case_shows_the_arithmetic(enterprise):
     text = ft.claim10_case(enterprise)
-    assert "5,000 × $0.88/M + 200 × $0.88/M = $0.0044 + $0.0002 = **$0.0046**" in text
+    assert "5,000 × $0.88/M + 200 × $0.88/M = $0.0044 + $0.000176 = **$0.00458**" in text
     assert "**87%**" in text and "at the same model" in text
     ratio = ft.claim10_figures(enterprise.values)["throughput_ratio"]
     assert f"**{ratio:.1f}×**" in text
