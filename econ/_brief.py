@@ -12,7 +12,7 @@ from ._cashflow import cash_flow_table, payback_month, plan_cash_flows
 from ._style import USD_AXIS, color_scale, finish
 from ._params import key_label
 from ._views import (HTML, Markdown, assumption_name, assumptions_table, cost_only_text, fact, html_table, md_text, noun, pct,
-                     tokens, usd, value_with_unit)
+                     ratio, tokens, usd, value_with_unit)
 
 __all__ = ["decision_brief", "plans_view", "cash_flow_chart", "cash_flow_view", "rests_on", "assumptions_appendix"]
 
@@ -154,7 +154,7 @@ def rests_on(scenario, d) -> Markdown:
     items = [
         f"**Volume:** {w['requests_per_day']:,.0f} requests a day of {w['input_tokens_per_request']:,.0f} tokens in and "
         f"{w['output_tokens_per_request']:,.0f} out" + src("workload.requests_per_day")
-        + f"; the busiest hour carries {w['peak_to_mean']:.2f} times the mean load" + src("workload.peak_to_mean")
+        + f"; the busiest hour carries {ratio(w['peak_to_mean']).rstrip('×')} times the mean load" + src("workload.peak_to_mean")
         + f"; {pct(v['workload.cacheable_prefix_share'])} of input tokens are a reusable prefix and "
         f"{pct(v['workload.batchable_share'])} of requests can wait for a batch API.",
     ]
@@ -168,13 +168,14 @@ def rests_on(scenario, d) -> Markdown:
     for s in ("api", "managed"):
         if v[f"{s}.permitted"] or d.recommended == s:
             items.append(f"**{'Closed API' if s == 'api' else 'Managed open endpoint'}:** {md_text(v[f'{s}.model'])} at "
-                         f"{usd(v[f'{s}.input_usd_per_mtok'])} per million input and {usd(v[f'{s}.output_usd_per_mtok'])} "
+                         f"{usd(v[f'{s}.input_usd_per_mtok'], price=True)} per million input and "
+                         f"{usd(v[f'{s}.output_usd_per_mtok'], price=True)} "
                          f"per million output tokens" + src(f"{s}.input_usd_per_mtok") + _caching_note(v, s) + ".")
     if v["selfhost.permitted"]:
         items.append(f"**Self-hosted:** {md_text(v['selfhost.model'])} at {str(v['selfhost.precision']).upper()} on "
                      f"{f.gpus:,} × {f.gpu_name} ({f.serving_replicas} serving + {f.spare_replicas} spare replicas of "
                      f"{f.tensor_parallel} GPU{'s' if f.tensor_parallel > 1 else ''}), {f.price_basis}, "
-                     f"{usd(f.usd_per_gpu_hour)} per GPU-hour; each replica serves {f.replica_output_tokens_per_s:,.0f} "
+                     f"{usd(f.usd_per_gpu_hour, price=True)} per GPU-hour; each replica serves {f.replica_output_tokens_per_s:,.0f} "
                      f"output tokens/s within the latency targets ({md_text(f.throughput_note)}).")
         items.append(f"**People:** {v['selfhost.engineering_hours_per_month']:,.0f} engineer-hours a month to run the "
                      "self-hosted deployment" + src("selfhost.engineering_hours_per_month")

@@ -22,7 +22,7 @@ from ._params import PARAMS_DIR, load_scenario
 from ._pipeline import PLAN_NAMES
 from ._prices import api_price
 from ._style import count_axis, finish
-from ._views import HTML, Markdown, _plural, html_table, pct, tokens, usd
+from ._views import HTML, Markdown, _plural, html_table, pct, ratio, tokens, usd
 
 __all__ = ["Verdict", "claims_audit", "claims_view", "claims_summary", "claim5_breakeven_by_api", "claim5_chart", "claim18_volumes", "claim18_chart"]
 
@@ -227,7 +227,7 @@ def claim_2(sc, d) -> Verdict:
     if not np.isfinite(x):
         return Verdict(2, claim, SOURCES["D"], f"cannot be tested here: the fleet never runs at {pct(target)} utilization",
                        f"Between 100 thousand and 10 billion tokens/day this scenario's cheapest fleet reaches at most "
-                       f"{pct(top)} utilization (peak {v['workload.peak_to_mean']:g}× the mean, replicas sized to "
+                       f"{pct(top)} utilization (peak {ratio(v['workload.peak_to_mean'])} the mean, replicas sized to "
                        f"{pct(v['selfhost.max_utilization'])} of capacity at the peak). " + own)
     c = option_costs({**v, "workload.requests_per_day": x})
     sh, api = _per_mtok(c["selfhost"]), _per_mtok(c["api"])
@@ -249,7 +249,7 @@ def claim_3(sc, d) -> Verdict:
                    f"In this scenario ({sc.title}) hardware is {pct(gpu / total)} of the self-hosted {usd(total)}/month; "
                    f"engineering, evaluation and upgrades {pct(people / total)}; egress and storage "
                    f"{pct(c['egress_storage_usd'] / total)}. The fleet runs at {pct(d.fleet.utilization)} "
-                   f"average utilization against a peak {d.workload['peak_to_mean']:g}× the mean.")
+                   f"average utilization against a peak {ratio(d.workload['peak_to_mean'])} the mean.")
 
 
 def claim_4(sc, d) -> Verdict:
@@ -301,7 +301,7 @@ def claim_6(sc, d) -> Verdict:
     return Verdict(6, "Keeping an inference server running takes 10-20 engineer-hours per month.", SOURCES["L"],
                    "cannot be computed (an input, not a result)",
                    f"The kit takes it as an assumption (this scenario: {sc['selfhost.engineering_hours_per_month']:g} h a "
-                   f"month). At {usd(rate)}/hour, {lo}-{hi} h is {usd(lo * rate)}-{usd(hi * rate)}/month, against "
+                   f"month). At {usd(rate, price=True)}/hour, {lo}-{hi} h is {usd(lo * rate)}-{usd(hi * rate)}/month, against "
                    f"{usd(d.fleet.fleet_usd_per_month)}/month for the fleet in this scenario ({sc.title}).")
 
 
@@ -501,7 +501,7 @@ def claim_14(sc, d) -> Verdict:
     u = d.fleet.utilization
     return Verdict(14, "Traffic is diurnal and bursty: sizing for peak means paying for peak around the clock.", SOURCES["T"],
                    "holds" if u <= 1 / p + 1e-9 else "does not hold here",
-                   f"With a peak {p:g}× the mean (this scenario), a fleet sized for the peak is at most "
+                   f"With a peak {ratio(p)} the mean (this scenario), a fleet sized for the peak is at most "
                    f"{pct(1 / p)} busy on average, before head-room and spares; the decision's fleet "
                    f"({d.fleet.gpus} × {d.fleet.gpu}) runs at {pct(u)}.")
 

@@ -1063,7 +1063,7 @@ def provisioning_view(table: pd.DataFrame):
             "GPUs committed or owned": f"{r['committed_replicas'] * tp:,.0f}",
             "GPU-hours a month (on demand)": f"{r['gpu_hours'] * m:,.0f} ({r['on_demand_gpu_hours'] * m:,.0f})",
             "utilization": pct(r["utilization"]),
-            "demand served within capacity": f"{r['served_share']:.2%}",
+            "demand served within capacity": pct(r['served_share']),
             "overflow": (f"to the API, {usd(r['overflow_usd'] * m)} a month" if r["overflow_to"] == "api"
                          else f"queued, longest wait {r['max_wait_minutes']:,.1f} min"),
             "GPUs + overflow (USD a month)": total[i],
@@ -1142,8 +1142,8 @@ def provisioning_summary(table: pd.DataFrame):
                 if r_["overflow_to"] == "api" else f"queued overflow waiting up to {r_['max_wait_minutes']:,.1f} minutes")
         lines.append(f"- **{r_['policy_name']}**: {r_['gpu_hours'] * per_month:,.0f} GPU-hours a month "
                      f"({r_['on_demand_gpu_hours'] * per_month:,.0f} on demand) at {pct(r_['utilization'])} utilization, "
-                     f"{r_['served_share']:.2%} of demand served within capacity, {over}; "
-                     f"{usd(r_['total_usd_per_month'])} a month, {usd(r_['gpu_only_usd_per_mtok'])} per million tokens "
+                     f"{pct(r_['served_share'])} of demand served within capacity, {over}; "
+                     f"{usd(r_['total_usd_per_month'])} a month, {usd(r_['gpu_only_usd_per_mtok'], price=True)} per million tokens "
                      "GPU-only.")
     text = " ".join([head, basis, spares] + [n + "." for n in notes])
     return Markdown(text + "\n\n" + "\n".join(lines))

@@ -314,7 +314,7 @@ def decision_sentence(d) -> str:
     w = d.workload
     text = (f"At {tokens(w['tokens_per_day'])} tokens a day ({w['requests_per_day']:,.0f} requests), the recommended plan "
             f"is the **{fact('recommended', rec.name)}{noun(rec)}** at {fact(f'options.{rec.key}.monthly_usd', usd(rec.monthly_usd))} "
-            f"a month ({usd(rec.usd_per_mtok)} per million tokens, all in)")
+            f"a month ({usd(rec.usd_per_mtok, price=True)} per million tokens, all in)")
     if d.runner_up:
         ru = d.options[d.runner_up]
         text += (f", {usd(d.savings_usd_per_month)} a month ({usd(12 * d.savings_usd_per_month)} a year) below the "
