@@ -234,7 +234,7 @@ def claim_2(sc, d) -> Verdict:
     verdict = "holds" if sh > api else "does not hold for this scenario"
     return Verdict(2, claim, SOURCES["D"], verdict,
                    f"The scenario's fleet first runs at {pct(target)} utilization at {tokens(x * tpr)} tokens/day "
-                   f"({_fleet_words({**v, 'workload.requests_per_day': x})}); at that volume it costs {usd(sh)} per million "
+                   f"({_fleet_words({**v, 'workload.requests_per_day': x})}); at that volume it costs {usd(sh, price=True)} per million "
                    f"tokens all in, against {usd(api)} for the closed API at the same volume. " + own)
 
 
@@ -286,7 +286,7 @@ def claim_5(sc, d) -> Verdict:
     needed = [fixed / (v * DAYS_PER_MONTH) * 1e6 for v in (10e6, 5e6)]
     mid = t.iloc[(t["api"] == "openai/gpt-4.1-mini").to_numpy().nonzero()[0][0]]
     verdict = "holds" if len(inside) == len(t) else (
-        f"holds only when the API costs {usd(needed[0])}-{usd(needed[1])} per million tokens")
+        f"holds only when the API costs {usd(needed[0], price=True)}-{usd(needed[1], price=True)} per million tokens")
     return Verdict(5, "Self-hosting breaks even between 5 and 10 million tokens per day.", SOURCES["L"], verdict,
                    f"The claim-5 scenario's fleet ({_fleet_words(c5.values)}) costs {usd(fixed)}/month all in; against the "
                    f"mid-tier {mid['api']} ({usd(mid['api_usd_per_mtok'])}/Mtok) it breaks even at "
@@ -514,13 +514,13 @@ def claim_15(sc, d) -> Verdict:
     buy_ok = buy["low"] <= buy_hi and buy["high"] >= buy_lo
     rent_ok = rent_listed["low"] < rent
     verdict = ("holds" if buy_ok and rent_ok else
-               f"holds only for the purchase price: no listed on-demand rent is under {usd(rent)}/hour" if buy_ok else
+               f"holds only for the purchase price: no listed on-demand rent is under {usd(rent, price=True)}/hour" if buy_ok else
                "does not hold at the catalog's prices")
     return Verdict(15, "H100: $30,000-40,000 to buy, under $2.50 per hour to rent from specialist clouds.", SOURCES["C"],
                    verdict,
                    f"Catalog: purchase {_range(buy['low'], buy['high'])} ({buy['checked']}); listed on-demand rent "
                    f"{_range(rent_listed['low'], rent_listed['high'])}/hour ({rent_listed['checked']}), the kit's point price "
-                   f"{usd(rent_listed['value'])}. At {usd(rent)}/hour the purchase price equals "
+                   f"{usd(rent_listed['value'], price=True)}. At {usd(rent, price=True)}/hour the purchase price equals "
                    f"{months[0]:.0f}-{months[1]:.0f} months of round-the-clock rent, before power and hosting.")
 
 

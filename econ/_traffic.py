@@ -1099,13 +1099,13 @@ def provisioning_summary(table: pd.DataFrame):
              "and are left out here.")
     o, c, r = a.get("gpu_hourly_usd"), a.get("committed_gpu_hourly_usd"), a.get("running_gpu_hourly_usd", 0.0)
     if o is None:
-        basis = (f"The GPUs are bought: a policy owns the most GPUs it ever runs, at {usd(c)} per GPU-hour (amortized "
-                 f"purchase and hosting) whether they run or not, plus {usd(r)} per GPU-hour of power while they run; "
+        basis = (f"The GPUs are bought: a policy owns the most GPUs it ever runs, at {usd(c, price=True)} per GPU-hour (amortized "
+                 f"purchase and hosting) whether they run or not, plus {usd(r, price=True)} per GPU-hour of power while they run; "
                  "scaling down saves only the power.")
     elif c is None:
-        basis = f"Every policy rents its GPUs on demand at {usd(o)} per GPU-hour, billed for the hours they run."
+        basis = f"Every policy rents its GPUs on demand at {usd(o, price=True)} per GPU-hour, billed for the hours they run."
     else:
-        basis = (f"The fixed fleet is committed for the whole month at {usd(c)} per GPU-hour; autoscaling commits the "
+        basis = (f"The fixed fleet is committed for the whole month at {usd(c, price=True)} per GPU-hour; autoscaling commits the "
                  f"replicas it runs at least {pct(c / o)} of the time (the committed over the on-demand price) and rents "
                  f"the rest on demand at {usd(o)}; scale to zero commits nothing (a commitment is paid while the fleet "
                  "is at zero) and rents everything on demand.")

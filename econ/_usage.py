@@ -2160,7 +2160,7 @@ def cost_per_task_view(table: pd.DataFrame):
         if not billed:
             unbilled.append(name)
         if other.get(option):
-            spread.append(f"{name} {usd(other[option])} per million tokens")
+            spread.append(f"{name} {usd(other[option], price=True)} per million tokens")
     rows = [{"task": task, **{k: v[task] for k, v in cols.items()}} for task in first.index]
     out = html_table(rows, "econ-table tasks", tuple(cols))
     note = ("Token bill: what the calls are billed per token at the option's prices"
