@@ -68,7 +68,7 @@ def decision_brief(d) -> Markdown:
                        f"{d.fleet.gpu_name} GPUs, then {usd(rec.opex_usd_per_month)} a month.")
     else:
         bullets.append(f"**Capex and opex:** nothing up front; {usd(rec.opex_usd_per_month)} a month, all operating cost.")
-    pv = f"**Over {h['months']} months** at a {pct(h['discount_rate_per_year'])} yearly discount rate: present cost {usd(rec.pv_usd)}"
+    pv = f"**Over {h['months']} months** at a {pct(h['discount_rate_per_year'])} yearly discount rate: present cost {usd(rec.pv_usd)} (running costs; one-off moving costs are on the over-time page)"
     if d.runner_up:
         pb = payback_month(d)
         pv += (f" against {usd(d.options[d.runner_up].pv_usd)} for the {d.options[d.runner_up].name}"
@@ -173,10 +173,13 @@ def rests_on(scenario, d) -> Markdown:
                          f"per million output tokens" + src(f"{s}.input_usd_per_mtok") + _caching_note(v, s) + ".")
     if v["selfhost.permitted"]:
         items.append(f"**Self-hosted:** {md_text(v['selfhost.model'])} at {str(v['selfhost.precision']).upper()} on "
-                     f"{f.gpus:,} × {f.gpu_name} ({f.serving_replicas} serving + {f.spare_replicas} spare replicas of "
+                     f"{f.gpus:,} × {f.gpu_name} ({f.serving_replicas} serving + "
+                     f"{'no spare' if not f.spare_replicas else f'{f.spare_replicas} spare'} replica{'s' if f.replicas > 1 else ''} of "
                      f"{f.tensor_parallel} GPU{'s' if f.tensor_parallel > 1 else ''}), {f.price_basis}, "
                      f"{usd(f.usd_per_gpu_hour, price=True)} per GPU-hour; each replica serves {f.replica_output_tokens_per_s:,.0f} "
-                     f"output tokens/s within the latency targets ({md_text(f.throughput_note)}).")
+                     + ("output tokens/s as the scenario states it, not checked against the latency targets "
+                        if v["selfhost.replica_output_tokens_per_s"] is not None else
+                        "output tokens/s within the latency targets ") + f"({md_text(f.throughput_note)}).")
         items.append(f"**People:** {v['selfhost.engineering_hours_per_month']:,.0f} engineer-hours a month to run the "
                      "self-hosted deployment" + src("selfhost.engineering_hours_per_month")
                      + f", at {usd(v['engineering.loaded_usd_per_hour'])} an hour fully loaded"

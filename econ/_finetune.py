@@ -22,7 +22,7 @@ Six arms, each costed per request and per month (claim 10 of the reference sheet
     sized for it (fewer prefill tokens, more requests per second per replica).
 
 A fine-tune's payback is measured against the same model with the long prompt (`SAME_MODEL`), so that it counts
-the fine-tune alone; the switch from the closed API to the open model is a saving of its own, and
+the fine-tune alone; the switch from the closed API to the open model is counted apart (a saving or a cost), and
 `finetune_decomposition` shows the two side by side. Each arm can carry a quality difference (a share of
 requests redone at a cost). Monthly running costs come from the kit's cost model (`option_costs`) with the prompt
 length and prices of each arm, so engineering, evaluation, compliance and fleet sizing are counted the same way
@@ -777,7 +777,7 @@ def model_switch_quality(scenario, decision=None) -> str:
     --------
     >>> from econ import load_scenario, PARAMS_DIR
     >>> print(model_switch_quality(load_scenario(PARAMS_DIR / "enterprise_steady.yaml")))  # doctest: +NORMALIZE_WHITESPACE
-    The model switch's saving is not available at equal quality: the open model answers 86.0% of requests
+    The model switch's saving or cost is not available at equal quality: the open model answers 86.0% of requests
     acceptably, below this scenario's floor of 92.4% (the closed API: 94.0%), so the decision rules the open model
     out alone; the fine-tune's own saving compares the open model with itself.
     """
@@ -791,15 +791,15 @@ def model_switch_quality(scenario, decision=None) -> str:
         q_open, q_api, floor = (float(q["quality"]["managed"]), float(q["quality"]["api"]), float(q["floor"]))
         meets = bool(q["meets"]["managed"])
     if not meets:
-        return (f"The model switch's saving is not available at equal quality: the open model answers {q_open:.1%} of "
+        return (f"The model switch's saving or cost is not available at equal quality: the open model answers {q_open:.1%} of "
                 f"requests acceptably, below this scenario's floor of {floor:.1%} (the closed API: {q_api:.1%}), so the "
                 "decision rules the open model out alone; the fine-tune's own saving compares the open model with itself.")
     if q_open < q_api:
         return (f"The open model answers {q_open:.1%} of requests acceptably, below the closed API's {q_api:.1%} but at "
-                f"or above this scenario's floor of {floor:.1%}: the model switch's saving holds at the quality the "
+                f"or above this scenario's floor of {floor:.1%}: the model switch's saving or cost holds at the quality the "
                 "scenario asks for, not at the closed API's.")
     return (f"The open model answers {q_open:.1%} of requests acceptably, as well as the closed API ({q_api:.1%}): "
-            "the model switch's saving holds at equal quality.")
+            "the model switch's saving or cost holds at equal quality.")
 
 
 def decomposition_view(table: pd.DataFrame) -> HTML:
@@ -1044,7 +1044,7 @@ def finetune_conclusion(scenario, decision=None) -> Markdown:
                      f"{_saves(rows.loc['model switch', 'saving_usd'])} and the fine-tune {_saves(rows.loc['fine-tune', 'saving_usd'])}")
     if split:
         ref = "" if dec["permitted"].iloc[0] else "; not permitted here, for reference"
-        lines.append(f"**The model switch is a saving of its own.** From the {start} ({usd(float(dec['from_usd'].iloc[0]))} a "
+        lines.append(f"**The model switch counts apart from the fine-tune.** From the {start} ({usd(float(dec['from_usd'].iloc[0]))} a "
                      f"month{ref}), " + "; ".join(split) + ".")
     if split:
         lines.append(model_switch_quality(scenario, decision))
@@ -1185,7 +1185,7 @@ def claim10_case(scenario) -> Markdown:
         ("The claim holds on one model: the shorter prompt cuts the token bill and multiplies what one GPU serves. "
          if holds else "The claim does not hold here: the shorter prompt does not both cut the bill and raise what a GPU serves. ")
         + "Whether fine-tuning pays for itself depends on the training and retraining costs against that saving "
-        "(the payback table above), not on the move from the closed API to the open model, which is a saving of its own.",
+        "(the payback table above), not on the move from the closed API to the open model, which is counted apart.",
     ]))
 
 

@@ -179,7 +179,7 @@ def _candidates(model, gpu, precision, kv_precision, memory_utilization, tensor_
         else:
             note = "stated throughput, measured at this scenario's request shape"
     else:
-        note = (f"capacity model (econ.serving_capacity) at {n_in:,.0f} in / {n_out:,.0f} out, "
+        note = (f"the kit's capacity model at {n_in:,.0f} in / {n_out:,.0f} out, "
                 f"TTFT ≤ {ttft} s, TPOT ≤ {tpot} s")
     specs = [gpu_spec(g) for g, _, _ in rows]
     price = lambda s, f: np.nan if s.get(f) is None else float(s[f]["value"])  # noqa: E731  catalog: {value, low, high, source}

@@ -900,24 +900,25 @@ def routing_summary(plan: RoutingPlan) -> Markdown:
     --------
     >>> d = routing_destinations(["open", "premium"], [0.001, 0.01], [0.95, 0.97], [0.40, 0.90])
     >>> print(routing_summary(optimal_split(d, 0.2, 0.8, 0.90, 1e6)))  # doctest: +NORMALIZE_WHITESPACE
-    To keep at least 90% of answers acceptable with 20% hard requests and a router of AUC 0.80, the cheapest split
+    To keep at least 90.0% of answers acceptable with 20% hard requests and a router of AUC 0.80, the cheapest split
     sends 24% of requests to premium and the rest to open (76%). It costs $3,173 a month against $10,000 with
     everything on premium: a saving of $6,827 (68%). Sending nothing to premium would cost $1,000 but reach only 84%
     acceptable answers.
     """
-    used = ", ".join(f"{k} ({pct(v)})" for k, v in plan.shares.items() if k not in plan.premium and v > _TOL)
+    the = lambda k: f"the {k}" if k in (SELFHOST, MANAGED, PREMIUM) else k  # noqa: E731  (the kit's plans take an article)
+    used = ", ".join(f"{the(k)} ({pct(v)})" for k, v in plan.shares.items() if k not in plan.premium and v > _TOL)
     if not plan.premium:
         return Markdown(
             f"All the destinations allowed give the same quality ({pct(plan.quality)} acceptable answers), so no router "
             f"is needed: the cheapest split is {used}, at {usd(plan.monthly_usd)} a month.")
-    prem = " and ".join(plan.premium)
+    prem = " and ".join(map(the, plan.premium))
     who = "the cheapest split sends" if plan.kind == "cheapest" else "a router tuned to the floor sends"
     if plan.kind == "cheapest" and plan.premium_share >= 1 - _TOL:
-        text = (f"To keep at least {pct(plan.quality_floor)} of answers acceptable with {pct(plan.hard_share)} hard "
+        text = (f"To keep at least {plan.quality_floor:.1%} of answers acceptable with {pct(plan.hard_share)} hard "
                 f"requests and a router of AUC {plan.router_auc:.2f}, the cheapest plan sends every request to {prem}: "
                 f"{usd(plan.monthly_usd)} a month; no split costs less.")
     else:
-        text = (f"To keep at least {pct(plan.quality_floor)} of answers acceptable with {pct(plan.hard_share)} hard "
+        text = (f"To keep at least {plan.quality_floor:.1%} of answers acceptable with {pct(plan.hard_share)} hard "
                 f"requests and a router of AUC {plan.router_auc:.2f}, {who} "
                 f"{pct(plan.premium_share)} of requests to {prem}" + (f" and the rest to {used}" if used else "") + ". "
                 f"It costs {usd(plan.monthly_usd)} a month against {usd(plan.all_premium_usd)} with everything on "
@@ -1526,12 +1527,12 @@ def _range_text(values) -> str:
 
 def _decision_line(plan: RoutingPlan | None, decision) -> str:
     """One sentence: the decision's recommended plan, and whether this page's split is the decision's routed split."""
-    from ._views import fact
+    from ._views import fact, noun
 
     rec = decision.recommended_plan
-    head = (f"The decision (the same on every page) recommends the **{fact('recommended', rec.name)}** at "
+    head = (f"The decision (the same on every page) recommends the **{fact('recommended', rec.name)}{noun(rec)}** at "
             f"{fact(f'options.{rec.key}.monthly_usd', usd(rec.monthly_usd))} a month"
-            + (f" among plans that reach the quality floor of {pct(decision.quality_floor)}"
+            + (f" among plans that reach the quality floor of {decision.quality_floor:.1%}"
                if decision.quality_basis == "floor" else "") + ". ")
     routed = decision.options.get("routed")
     splits = plan is not None and sum(x > 1e-12 for x in plan.shares.values()) > 1

@@ -1148,16 +1148,15 @@ def sensitivity_summary(scenario, tornado_frame: pd.DataFrame, mc_frame: pd.Data
         return f"in all {n:,} draws" if count == n else "in none of the draws" if count == 0 else f"in {_share(count / n)} of draws"
 
     if decision is not None:
-        from ._views import fact
-
-        from ._views import noun
+        from ._views import fact, noun
 
         o = decision.options[decision.recommended]
         rec = o.name + noun(o)
         parts.append(
             f"**How likely the recommendation is to hold:** the decision's {rec} stays the cheapest eligible plan in "
             f"{fact('confidence', pct(decision.confidence))} of its {decision.draws:,} joint draws (seed {decision.seed}), "
-            "which also vary the quality assumptions and compare every eligible plan, the routed split included.")
+            "which also vary the quality assumptions and compare every eligible plan"
+            + (", the routed split included." if "routed" in decision.options else "."))
     parts.append(
         f"**This page's narrower question:** over {n:,} joint draws (seed {mc_frame.attrs.get('seed')}) of the cost "
         f"assumptions, self-hosting costs less than the {other} {in_draws(kc)} (95% Wilson interval {_share(float(clo))} "
@@ -1172,6 +1171,9 @@ def sensitivity_summary(scenario, tornado_frame: pd.DataFrame, mc_frame: pd.Data
         if not np.isfinite(t50):
             parts.append(lead + f"at no volume up to {top} tokens a day does self-hosting cost less than the {other} "
                          "in half of the draws or more.")
+        elif t90 == t50 == float(probability_frame["tokens_per_day"].min()):
+            parts.append(lead + f"self-hosting costs less than the {other} in at least 90% of the draws at every volume "
+                         f"checked, down to {tokens(t50)} tokens a day.")
         else:
             then = (f"in 90% of them from {tokens(t90)}" if np.isfinite(t90) else f"in 90% of them at no volume up to {top}")
             parts.append(lead + f"self-hosting costs less than the {other} in at least half of the draws from "

@@ -1110,7 +1110,7 @@ def provisioning_summary(table: pd.DataFrame):
                  f"the rest on demand at {usd(o)}; scale to zero commits nothing (a commitment is paid while the fleet "
                  "is at zero) and rents everything on demand.")
     s = int(a.get("spare_replicas", 0))
-    spares = ("The scenario keeps no spare replica (`selfhost.redundancy_replicas` = 0)." if s == 0 else
+    spares = ("The scenario keeps no spare replica." if s == 0 else
               f"Every policy keeps the scenario's {s} spare replica{'s' if s > 1 else ''} "
               "(`selfhost.redundancy_replicas`) on top of the replicas that serve; scale to zero only while it serves.")
     notes = []

@@ -418,7 +418,8 @@ def summary_markdown(d) -> Markdown:
                  f"{fact('fleet.utilization', pct(f.utilization))} utilization: "
                  "the fleet is sized for the peak plus spares and is paid for around the clock.")
     for b in d.breakevens:
-        lines.append(f"Between the {OPTIONS[b['a']]} and the {OPTIONS[b['b']]}: "
+        lines.append(f"Between the {OPTIONS[b['a']]}{' fleet' * (b['a'] == 'selfhost')} and the "
+                     f"{OPTIONS[b['b']]}{' fleet' * (b['b'] == 'selfhost')}: "
                      f"{intervals_sentence(b['intervals'], b['a'], b['b'])}.")
     if d.flips:
         f0 = d.flips[0]

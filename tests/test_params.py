@@ -133,7 +133,7 @@ def test_throughput_derived_by_the_capacity_model_unless_stated(write_scenario):
 
     sc = load_scenario(write_scenario("selfhost:\n  model: {value: Llama-3.1-70B, source: x}\n"))
     cand = fleet_candidates(sc.values)
-    assert not cand.stated and cand.gpu[0] == "H100-SXM" and "serving_capacity" in cand.note
+    assert not cand.stated and cand.gpu[0] == "H100-SXM" and "capacity model at" in cand.note
     for g, tp, goodput in zip(cand.gpu, cand.tensor_parallel, cand.goodput_output_tokens_per_s):
         c = serving_capacity("llama-3.1-70b", g, 1000, 250, "fp8", int(tp), 2.0, 0.05)
         assert goodput == pytest.approx(c.output_tokens_per_s)

@@ -86,7 +86,8 @@ def test_notebook_05_plan_is_the_decisions_routed_split(path):
     flow = overflow_costs(**r.overflow_args, routed_share=hybrid.shares.get(SELFHOST, 0.0))
     first = routing_findings(r, plan, hybrid, flow, hybrid_claims_grid(**r.claims_args, hard_share=[0.2],
                                                                        router_auc=[0.75]), d).splitlines()[0]
-    assert f'recommends the **<span class="econ-fact" data-fact="recommended">{d.recommended_plan.name}</span>**' in first
+    fleet = " fleet" if d.recommended == "selfhost" else ""  # "the self-hosted fleet", a noun
+    assert f'recommends the **<span class="econ-fact" data-fact="recommended">{d.recommended_plan.name}</span>{fleet}**' in first
     # the overflow analysis uses the decision's fleet: its serving replicas at full load
     capacity = d.fleet.serving_replicas * d.fleet.replica_output_tokens_per_s / d.workload["output_tokens_per_request"]
     assert r.overflow_args["capacity_requests_per_step"] == pytest.approx(capacity * 3600, rel=1e-12)
