@@ -53,13 +53,12 @@ def decision_brief(d) -> Markdown:
     blind = d.unranged_flips
     bullets.append(f"**Confidence:** it stays the cheapest eligible plan in {fact('confidence', pct(d.confidence))} of "
                    f"{d.draws:,} joint draws of every assumption with a stated range"
-                   + (f"; this leaves out {len(blind)} assumption{'s' if len(blind) > 1 else ''} with no stated range "
-                      f"that flip{'' if len(blind) > 1 else 's'} the plan within a factor of two of {'their' if len(blind) > 1 else 'its'} "
-                      "value (below): state a range for each before relying on this figure." if blind else "."))
+                   + (f"; it leaves out {len(blind)} assumption{'s' if len(blind) > 1 else ''} without a range that "
+                      f"flip{'' if len(blind) > 1 else 's'} the plan within ×2 (below): give "
+                      f"{'them ranges' if len(blind) > 1 else 'it a range'} before relying on it." if blind else "."))
     flips = d.flips[:3] + [f for f in d.unranged_flips if f not in d.flips[:3]]  # the confidence names them all
     if flips:
-        bullets.append("**What would flip it** (one assumption at a time, the others held; → the plan that then "
-                       "becomes the cheapest eligible): "
+        bullets.append("**What would flip it** (each alone, the others held; → the plan that then wins): "
                        + "; ".join(_flip_text(f, names) for f in flips) + ".")
     else:
         bullets.append("**What would flip it:** no single assumption, moved up to tenfold either way, changes the plan.")
@@ -68,7 +67,7 @@ def decision_brief(d) -> Markdown:
                        f"{d.fleet.gpu_name} GPUs, then {usd(rec.opex_usd_per_month)} a month.")
     else:
         bullets.append(f"**Capex and opex:** nothing up front; {usd(rec.opex_usd_per_month)} a month, all operating cost.")
-    pv = f"**Over {h['months']} months** at a {pct(h['discount_rate_per_year'])} yearly discount rate: present cost {usd(rec.pv_usd)} (running costs; one-off moving costs are on the over-time page)"
+    pv = f"**Over {h['months']} months** at a {pct(h['discount_rate_per_year'])} yearly discount rate: present cost {usd(rec.pv_usd)} (no one-off moving costs)"
     if d.runner_up:
         pb = payback_month(d)
         pv += (f" against {usd(d.options[d.runner_up].pv_usd)} for the {d.options[d.runner_up].name}"
