@@ -98,7 +98,7 @@ def plans_view(d) -> HTML:
                                                            else "no: below the quality floor"),
                      "quality": f"{o.quality:.1%}",
                      "USD a month": fact(f"options.{k}.monthly_usd", usd(o.monthly_usd)),
-                     "USD per Mtok": usd(o.usd_per_mtok), "capex": usd(o.capex_usd) if o.capex_usd else "–",
+                     "USD per Mtok": usd(o.usd_per_mtok, price=True), "capex": usd(o.capex_usd) if o.capex_usd else "–",
                      f"present cost, {d.horizon['months']} months": usd(o.pv_usd)})
     return html_table(rows, "econ-table plans", tuple(list(rows[0])[2:]))
 

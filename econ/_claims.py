@@ -192,7 +192,7 @@ def claim_1(sc, d) -> Verdict:
                "holds only when the deployment cost is all-in and one fleet size covers the range")
     return Verdict(1, "Breakeven monthly volume = monthly cost of a GPU deployment sized for peak ÷ per-token price difference.",
                    SOURCES["D"], verdict,
-                   f"The claim-5 scenario's fleet ({_fleet_words(c5.values)}): all-in {usd(fixed)}/month ÷ {usd(price)}/Mtok = "
+                   f"The claim-5 scenario's fleet ({_fleet_words(c5.values)}): all-in {usd(fixed)}/month ÷ {usd(price, price=True)}/Mtok = "
                    f"{tokens(formula_all_in)} tokens/day; the model's numeric breakeven, the fleet re-sized at every "
                    f"volume, is {tokens(numeric)} ({pct(off)} away; {be.note}); with GPU rent only "
                    f"({usd(gpu_only)}/month) the formula gives {tokens(formula_gpu)}, {formula_all_in / formula_gpu:.1f}× too low.")
@@ -221,8 +221,8 @@ def claim_2(sc, d) -> Verdict:
     tpr = float(v["workload.input_tokens_per_request"] + v["workload.output_tokens_per_request"])
     x, top = _volume_at_utilization(sc, target)
     own = (f"At the scenario's own volume ({tokens(d.workload['tokens_per_day'])} tokens/day) the fleet runs at "
-           f"{pct(d.fleet.utilization)} and costs {usd(d.options['selfhost'].usd_per_mtok)}/Mtok against "
-           f"{usd(d.options['api'].usd_per_mtok)} for the closed API.")
+           f"{pct(d.fleet.utilization)} and costs {usd(d.options['selfhost'].usd_per_mtok, price=True)}/Mtok against "
+           f"{usd(d.options['api'].usd_per_mtok, price=True)} for the closed API.")
     claim = "A self-hosted cluster at 20 % utilization can cost more per useful token than the API it replaced."
     if not np.isfinite(x):
         return Verdict(2, claim, SOURCES["D"], f"cannot be tested here: the fleet never runs at {pct(target)} utilization",
@@ -289,7 +289,7 @@ def claim_5(sc, d) -> Verdict:
         f"holds only when the API costs {usd(needed[0], price=True)}-{usd(needed[1], price=True)} per million tokens")
     return Verdict(5, "Self-hosting breaks even between 5 and 10 million tokens per day.", SOURCES["L"], verdict,
                    f"The claim-5 scenario's fleet ({_fleet_words(c5.values)}) costs {usd(fixed)}/month all in; against the "
-                   f"mid-tier {mid['api']} ({usd(mid['api_usd_per_mtok'])}/Mtok) it breaks even at "
+                   f"mid-tier {mid['api']} ({usd(mid['api_usd_per_mtok'], price=True)}/Mtok) it breaks even at "
                    f"{tokens(mid['breakeven_tokens_per_day'])} tokens/day. Breaking even at 5-10 million tokens/day "
                    f"takes an API at {usd(needed[0], price=True)}-{usd(needed[1], price=True)} per million tokens; {len(inside)} of the "
                    f"{len(t)} APIs checked fall in that band.")
@@ -426,7 +426,7 @@ def claim_10(sc, d) -> Verdict:
     return Verdict(10, "Fine-tuning cuts a 5,000-token prompt to 500 (200-token answer), raising requests/s per GPU.",
                    SOURCES["L"], "holds on one model" if holds else "does not hold here",
                    f"On the fine-tune's base model, {sc[f'{base}.provider']}/{sc[f'{base}.model']} "
-                   f"({usd(c['input_usd_per_mtok'])} in, {usd(c['output_usd_per_mtok'])} out per Mtok): {L:,} + {O} tokens "
+                   f"({usd(c['input_usd_per_mtok'], price=True)} in, {usd(c['output_usd_per_mtok'], price=True)} out per Mtok): {L:,} + {O} tokens "
                    f"cost {usd(c['long_usd'])} against {usd(c['short_usd'])} for {S:,} + {O}, {pct(c['saving_share'])} less "
                    f"at the same model. The capacity model serves {lo.requests_per_s / lo.gpus:,.2f} against "
                    f"{sh.requests_per_s / sh.gpus:,.2f} requests/s per GPU ({lo.gpus}× {lo.gpu}, this scenario's "
@@ -470,9 +470,9 @@ def claim_12(sc, d) -> Verdict:
     same = abs(formula / direct - 1) < 1e-9
     return Verdict(12, "Effective cost per million tokens = GPU cost per hour ÷ million tokens served per hour.", SOURCES["T"],
                    "holds (it is the kit's formula), with all costs in the hourly figure" if same else "does not hold here",
-                   f"This scenario ({sc.title}): {usd(formula)}/Mtok by the formula at {pct(float(c['utilization']))} "
-                   f"utilization, {usd(direct)}/Mtok from the monthly model (egress and storage left out of both). With "
-                   f"the GPUs' cost alone in the hourly figure it gives {usd(d.fleet.gpu_only_usd_per_mtok)}/Mtok.")
+                   f"This scenario ({sc.title}): {usd(formula, price=True)}/Mtok by the formula at {pct(float(c['utilization']))} "
+                   f"utilization, {usd(direct, price=True)}/Mtok from the monthly model (egress and storage left out of both). With "
+                   f"the GPUs' cost alone in the hourly figure it gives {usd(d.fleet.gpu_only_usd_per_mtok, price=True)}/Mtok.")
 
 
 def claim_13(sc, d) -> Verdict:
