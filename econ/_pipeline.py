@@ -570,6 +570,23 @@ def _only(cand, c: int):
                    tdp_w=pick(cand.tdp_w))
 
 
+def horizon_of(v) -> dict:
+    """The cash-flow horizon of a scenario's values: ``months``, ``discount_rate_per_year``, ``life_months`` (the
+    GPUs' depreciation life) and ``resale_share``."""
+    return {"months": int(v["horizon.months"]), "discount_rate_per_year": float(v["horizon.discount_rate_per_year"]),
+            "life_months": 12.0 * float(v["selfhost.amortization_years"]), "resale_share": float(v["horizon.resale_share"])}
+
+
+def plan_results(v, routed) -> tuple[dict[str, PlanResult], list[PlanResult], dict]:
+    """Every plan priced at the values ``v`` (`plan_costs`, the routed split ``routed`` included when given) as a
+    `PlanResult`, the eligible ones cheapest first, and the quality inputs (`quality_inputs`: the floor)."""
+    plans = plan_costs(v, routed)
+    q = quality_inputs(v)
+    floor, horizon = float(q["floor"]), horizon_of(v)
+    results = {k: _plan_result(k, plans, v, floor, horizon) for k in plans}
+    return results, sorted((r for r in results.values() if r.eligible), key=lambda r: r.monthly_usd), q
+
+
 def _plan_result(key, plans, v, floor, horizon) -> PlanResult:
     p = plans[key]
     monthly = float(p["monthly_usd"])
@@ -638,15 +655,11 @@ def decide(scenario, draws: int = DECISION_DRAWS, seed: int = DECISION_SEED) -> 
     """
     v = scenario.values
     routed, _ = _routed_split(scenario)
-    plans = plan_costs(v, routed)
-    q = quality_inputs(v)
+    results, eligible, q = plan_results(v, routed)
     floor = float(q["floor"])
     every_meets = all(bool(q["meets"][k]) for k in OPTIONS if v[f"{k}.permitted"])
     quality_basis = "cost only" if every_meets else "floor"
-    horizon = {"months": int(v["horizon.months"]), "discount_rate_per_year": float(v["horizon.discount_rate_per_year"]),
-               "life_months": 12.0 * float(v["selfhost.amortization_years"]), "resale_share": float(v["horizon.resale_share"])}
-    results = {k: _plan_result(k, plans, v, floor, horizon) for k in plans}
-    eligible = sorted((r for r in results.values() if r.eligible), key=lambda r: r.monthly_usd)
+    horizon = horizon_of(v)
     if not eligible:
         why = "; ".join(f"{r.name}: {r.why_not}" for r in results.values())
         raise ValueError(f"{scenario.path}: no option or plan is eligible ({why})")

@@ -33,7 +33,7 @@ import pandas as pd
 from ._costs import HOURS_PER_MONTH, OPTIONS, option_costs
 from ._fleet import fleet_candidates
 from ._params import TOKEN_PRICE_KEYS
-from ._pipeline import _routed_split, quality_inputs
+from ._pipeline import _routed_split
 from ._style import PALETTE, USD_AXIS, color_scale, finish, marked_rules
 from ._views import HTML, Markdown, html_table, pct, usd, usd_column
 
@@ -508,15 +508,14 @@ own discount has no timeline twin, whose commitments are priced from ``horizon.*
 
 def _timeline(scenario, routed, decision=None) -> Timeline:
     """`timeline_from_scenario` with the decision's routed split given (held across a sensitivity grid)."""
-    from ._pipeline import PLAN_NAMES, _plan_result, plan_costs
+    from ._pipeline import PLAN_NAMES, plan_costs, plan_results
 
     values = scenario.values
     months = int(values["horizon.months"])
     v, gpu_idx = _horizon_values(values, months)
     rent_values = scenario.replace({**v, "selfhost.gpu_cost_mode": "rent"}).values
     plans = plan_costs(rent_values, routed)
-    rent = plans
-    sh = rent["selfhost"]
+    sh = plans["selfhost"]
     purchase = np.broadcast_to(_purchase_usd_per_gpu(v, sh), (months,)).astype(float)
     buyable = bool(np.all(np.isfinite(purchase)))
     buy = option_costs(scenario.replace({**v, "selfhost.gpu_cost_mode": "buy",
@@ -524,19 +523,11 @@ def _timeline(scenario, routed, decision=None) -> Timeline:
     gpus = np.broadcast_to(sh["gpus"], (months,)).astype(float)
     ops = sum(sh[c] for c in ("engineering_usd", "evaluation_usd", "upgrade_usd", "egress_storage_usd", "compliance_usd"))
     # today's plans, as the decision prices them (flat volume and prices): eligibility, recommendation, present costs
-    q = quality_inputs(values)
-    floor = float(q["floor"])
-    today = plan_costs(values, routed)
-    horizon = {"months": months, "discount_rate_per_year": float(values["horizon.discount_rate_per_year"]),
-               "life_months": 12.0 * float(values["selfhost.amortization_years"]),
-               "resale_share": float(values["horizon.resale_share"])}
     if decision is not None:
-        results = decision.options
-        recommended = decision.recommended
-    else:
-        results = {k: _plan_result(k, today, values, floor, horizon) for k in today}
-        eligible = sorted((r for r in results.values() if r.eligible), key=lambda r: r.monthly_usd)
-        recommended = eligible[0].key if eligible else ""
+        results, recommended, floor = decision.options, decision.recommended, decision.quality_floor
+    else:  # a grid of horizon inputs (`switch_sensitivity`): the pipeline's ranking, without its Monte Carlo
+        results, eligible, q = plan_results(values, routed)
+        recommended, floor = (eligible[0].key if eligible else ""), float(q["floor"])
     notes, options = [], []
     below = lambda key: bool(values[f"{key}.permitted"]) and not results[key].meets_floor  # noqa: E731
     for key in ("api", "managed"):
@@ -563,7 +554,7 @@ def _timeline(scenario, routed, decision=None) -> Timeline:
             notes.append(f"Buying is left out: no purchase price is known for the fleet's GPU "
                          f"({fleet_candidates(v).gpu[int(np.ravel(sh['candidate'])[0])]}; state "
                          "selfhost.purchase_usd_per_gpu to include it).")
-    per_token = {k: np.broadcast_to(rent[k]["monthly_usd"], (months,)).astype(float) for k in ("api", "managed")}
+    per_token = {k: np.broadcast_to(plans[k]["monthly_usd"], (months,)).astype(float) for k in ("api", "managed")}
     routed_shares = {}
     if routed is not None:
         r = plans["routed"]
