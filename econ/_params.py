@@ -708,8 +708,8 @@ def load_scenario(path: str | Path) -> Scenario:
         file = _set_in(shown, path.name, leaf["origin"])
         where = f"{file}: '{key}'"
         raw = leaf["value"]
-        if key in FILE_KEYS and _names_file(key, raw) and leaf["origin"] == path.name:
-            raw = profile_csv_path(raw, path).as_posix()  # relative to the scenario file, as a profile CSV
+        if key == "selfhost.model" and isinstance(raw, str) and raw.lower().endswith(".json") and leaf["origin"] == path.name:
+            raw = beside_scenario(raw, path).as_posix()  # a config.json: relative to the scenario file, as a profile CSV
         value = _check_value(raw, leaf["allowed"], where, leaf.get("unit"))
         assumptions[key] = Assumption(
             key=key,
@@ -1028,7 +1028,7 @@ def _traffic_facts(origin: str, a: dict[str, Assumption], path: Path | None = No
         from ._traffic import peak_to_mean
         from ._usage import read_profile_csv
 
-        csv = profile_csv_path(name, path)
+        csv = beside_scenario(name, path)
         try:
             profile = read_profile_csv(csv)
             if not profile["requests"].gt(0).any():
@@ -1105,16 +1105,7 @@ def _fleet_facts(shown: str, origin: str, a: dict[str, Assumption]) -> dict[str,
     return out
 
 
-FILE_KEYS = {"selfhost.model": ".json"}
-"""Assumptions whose value may name a file (by its extension), made relative to the scenario file that names them
-when it is loaded (``traffic.profile`` CSVs are read relative to it where they are measured, `_traffic_facts`)."""
-
-
-def _names_file(key: str, value) -> bool:
-    return isinstance(value, str) and value.lower().endswith(FILE_KEYS[key]) and not Path(value).is_absolute()
-
-
-def profile_csv_path(name: str, scenario_file) -> Path:
+def beside_scenario(name: str, scenario_file) -> Path:
     """Where a file a scenario names (a ``traffic.profile`` CSV, a ``selfhost.model`` config.json) is: relative to
     the scenario file (or as given, if absolute)."""
     p = Path(name)

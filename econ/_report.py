@@ -117,19 +117,16 @@ def _referenced_files(file: Path, data: bytes) -> list[Path]:
     ``selfhost.model`` config.json."""
     import yaml
 
-    from ._params import profile_csv_path
+    from ._params import beside_scenario
 
-    out = []
-    for key, ext in (("traffic.profile", ".csv"), ("selfhost.model", ".json")):
-        section, field = key.split(".")
-        try:
-            leaf = ((yaml.safe_load(data) or {}).get(section) or {}).get(field) or {}
-        except (yaml.YAMLError, AttributeError):
-            return []  # validation names what is wrong with the file
-        name = leaf.get("value") if isinstance(leaf, dict) else None
-        if isinstance(name, str) and name.lower().endswith(ext):
-            out.append(profile_csv_path(name, file))
-    return out
+    try:
+        tree = yaml.safe_load(data) or {}
+        leaves = [((tree.get(section) or {}).get(field) or {}, ext)
+                  for section, field, ext in (("traffic", "profile", ".csv"), ("selfhost", "model", ".json"))]
+    except (yaml.YAMLError, AttributeError):
+        return []  # validation names what is wrong with the file
+    names = [(leaf.get("value") if isinstance(leaf, dict) else None, ext) for leaf, ext in leaves]
+    return [beside_scenario(n, file) for n, ext in names if isinstance(n, str) and n.lower().endswith(ext)]
 
 
 def inputs_digest(nb: Path, scenario: Scenario | Path, code: hashlib._Hash | None = None,

@@ -23,7 +23,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from ._params import profile_csv_path
+from ._params import beside_scenario
 from ._style import SERIES_COLORS, USD_AXIS, color_scale, count_axis, finish, marked_rules
 from ._usage import PROFILE_COLUMNS as _PROFILE_COLUMNS
 from ._usage import _profile, _step_seconds, read_profile_csv, read_rate_series, read_requests
@@ -1011,7 +1011,7 @@ def _scenario_profile(v: Mapping[str, Any], scenario_file=None) -> pd.DataFrame:
             seed=int(t.get("seed", 0)))
         profile["cached_input_tokens"] = profile["input_tokens"] * float(v["workload.cacheable_prefix_share"])
     else:
-        profile = (read_profile_csv(profile_csv_path(name, scenario_file)) if name.lower().endswith(".csv")
+        profile = (read_profile_csv(beside_scenario(name, scenario_file)) if name.lower().endswith(".csv")
                    else trace_profile(name)).copy()
         r = profile["requests"]
         observed_days = profile.loc[r.notna(), "seconds"].sum() / 86_400
