@@ -190,11 +190,14 @@ def rests_on(scenario, d) -> Markdown:
 
 def _caching_note(v, section: str) -> str:
     """When the reusable prefix is shorter than the provider's caching minimum, the cache discount is nil: say so."""
+    from ._prices import cached_prefix_tokens
+
     minimum = float(v.get(f"{section}.min_cacheable_prefix_tokens") or 0)
     if v.get("workload.token_distribution") is not None or not minimum:
         return ""
     prefix = float(v["workload.cacheable_prefix_share"]) * float(v["workload.input_tokens_per_request"])
-    if prefix <= 0 or prefix >= minimum:
+    if prefix <= 0 or cached_prefix_tokens(v["workload.input_tokens_per_request"], v["workload.cacheable_prefix_share"],
+                                           minimum, v.get(f"{section}.cache_step_tokens") or 1) > 0:
         return ""
     return (f"; it caches only prefixes of at least {minimum:,.0f} tokens, so the {prefix:,.0f}-token reusable prefix "
             "earns no cache discount")

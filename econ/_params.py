@@ -708,7 +708,8 @@ def load_scenario(path: str | Path) -> Scenario:
         file = _set_in(shown, path.name, leaf["origin"])
         where = f"{file}: '{key}'"
         raw = leaf["value"]
-        if key == "selfhost.model" and isinstance(raw, str) and raw.lower().endswith(".json") and leaf["origin"] == path.name:
+        if (key == "selfhost.model" and isinstance(raw, str) and raw.lower().endswith(".json")
+                and leaf["origin"] == path.name):
             raw = beside_scenario(raw, path).as_posix()  # a config.json: relative to the scenario file, as a profile CSV
         value = _check_value(raw, leaf["allowed"], where, leaf.get("unit"))
         assumptions[key] = Assumption(

@@ -555,6 +555,20 @@ def billing_facts(section: str, price: ApiPrice, like) -> dict:
 
 
 # --------------------------------------------------------------------------------------------- expected bill
+def cached_prefix_tokens(input_tokens, cacheable_share, minimum=0.0, step=1.0):
+    """Tokens of a request's reusable prefix that the provider caches [tokens]: none below its minimum cacheable
+    prefix, and in ``step``-token increments above it (OpenAI: 1,024, then 128 at a time; Anthropic: 1,024, Haiku
+    4.5: 4,096; econ/data/billing_rules.yaml). Arrays broadcast.
+
+    >>> float(cached_prefix_tokens(1_000, 0.3, 1_024)), float(cached_prefix_tokens(5_000, 0.3, 1_024, 128))
+    (0.0, 1408.0)
+    """
+    prefix = np.asarray(input_tokens, float) * np.asarray(cacheable_share, float)
+    m, s = np.asarray(minimum, float), np.maximum(np.asarray(step, float), 1.0)
+    stepped = m + np.floor((prefix - m) / s + 1e-9) * s
+    return np.where(prefix >= m, np.where(s > 1, np.minimum(stepped, prefix), prefix), 0.0)
+
+
 def _billed_tokens(i, o, c, h, above, fi_lc, fo_lc, minimum, step):
     """Tokens of one request shape as billed, each times its long-context factor: (uncached input, cache reads,
     cache writes, output) [tokens]. The bill is linear in the prices given these, so bins are summed first."""
@@ -564,10 +578,7 @@ def _billed_tokens(i, o, c, h, above, fi_lc, fo_lc, minimum, step):
     else:
         lc = i > np.asarray(above, float)
         fi, fo = np.where(lc, fi_lc, 1.0), np.where(lc, fo_lc, 1.0)
-    prefix = i * np.asarray(c, float)
-    m, s = np.asarray(minimum, float), np.maximum(np.asarray(step, float), 1.0)
-    stepped = m + np.floor((prefix - m) / s + 1e-9) * s
-    eligible = np.where(prefix >= m, np.where(s > 1, np.minimum(stepped, prefix), prefix), 0.0)
+    eligible = cached_prefix_tokens(i, c, minimum, step)
     h = np.asarray(h, float)
     return (i - eligible) * fi, eligible * h * fi, eligible * (1 - h) * fi, o * fo
 
