@@ -6,13 +6,11 @@ from __future__ import annotations
 import math
 
 import altair as alt
-import pandas as pd
 
 from ._cashflow import cash_flow_table, payback_month, plan_cash_flows
 from ._style import USD_AXIS, color_scale, finish
-from ._params import key_label
-from ._views import (HTML, Markdown, assumption_name, assumptions_table, cost_only_text, fact, html_table, md_text, noun, pct,
-                     ratio, tokens, usd, value_with_unit)
+from ._views import (HTML, Markdown, assumptions_table, cost_only_text, fact, flip_words, html_table, md_text, noun, pct,
+                     ratio, tokens, usd)
 
 __all__ = ["decision_brief", "plans_view", "cash_flow_chart", "cash_flow_view", "rests_on", "assumptions_appendix"]
 
@@ -20,11 +18,7 @@ __all__ = ["decision_brief", "plans_view", "cash_flow_chart", "cash_flow_view", 
 def _flip_text(f: dict, names: dict[str, str]) -> str:
     """One flip as the decision page states it: the assumption's label (its key in the tooltip and the appendix),
     the value that flips the plan, today's value, and the plan it flips to."""
-    new = names.get(f["new_recommended"], "no eligible plan")
-    ranged = "" if f["has_range"] else ", no range stated"
-    name = assumption_name(f.get("label") or key_label(f["key"]), f["key"])
-    return (f"{name} {'below' if f['direction'] == 'below' else 'above'} {value_with_unit(f['flip_value'], f['unit'])} "
-            f"(now {value_with_unit(f['value'], f['unit'])}{ranged}) → {new}")
+    return f"{flip_words(f, unranged_note=True)} → {names.get(f['new_recommended'], 'no eligible plan')}"
 
 
 def decision_brief(d) -> Markdown:

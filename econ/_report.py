@@ -433,18 +433,14 @@ def _blind(d: Decision) -> str:
 def comparison_table(decisions: list[Decision]) -> str:
     """The scenarios as columns, what a sign-off compares as rows: volume, the plan, its cost, savings, confidence,
     the quality basis, the self-hosted fleet, capex, present cost over the horizon, the nearest flip."""
-    from ._params import key_label
-    from ._views import assumption_name, fact, pct, tokens, usd, value_with_unit
+    from ._views import fact, flip_words, pct, tokens, usd
 
     e = lambda s: html.escape(str(s))  # noqa: E731
 
     def flip(d):
         if not d.flips:
             return "none within ×10 either way"
-        f = d.flips[0]
-        name = assumption_name(f.get("label") or key_label(f["key"]), f["key"])
-        return (f"{name} {f['direction']} {e(value_with_unit(f['flip_value'], f['unit']))} "
-                f"(now {e(value_with_unit(f['value'], f['unit']))})")
+        return flip_words(d.flips[0])  # units come from params/_defaults.yaml, never from a scenario file
 
     rows = {
         "volume": lambda d: f"{e(tokens(d.workload['tokens_per_day']))} tokens/day, {d.workload['requests_per_day']:,.0f} requests",

@@ -303,9 +303,19 @@ def _plural(n: float, word: str) -> str:
     return f"{n:,.0f} {word}{'' if n == 1 else 's'}"
 
 
-def noun(o) -> str:
-    """What follows a plan's name in a sentence ("the self-hosted fleet", "the closed API")."""
-    return " fleet" if o.key == "selfhost" else ""
+def noun(plan) -> str:
+    """What follows a plan's name in a sentence ("the self-hosted fleet", "the closed API"); ``plan``: a
+    `PlanResult` or its key."""
+    return " fleet" if getattr(plan, "key", plan) == "selfhost" else ""
+
+
+def flip_words(f: dict, unranged_note: bool = False) -> str:
+    """One flip of `Decision.flips` in words: the assumption (its label; the key in the tooltip), the value that
+    flips the plan and today's value, with their units; ``unranged_note``: say when the assumption has no range."""
+    name = assumption_name(f.get("label") or key_label(f["key"]), f["key"])
+    note = ", no range stated" if unranged_note and not f["has_range"] else ""
+    return (f"{name} {f['direction']} {value_with_unit(f['flip_value'], f['unit'])} "
+            f"(now {value_with_unit(f['value'], f['unit'])}{note})")
 
 
 def decision_sentence(d) -> str:
@@ -418,8 +428,7 @@ def summary_markdown(d) -> Markdown:
                  f"{fact('fleet.utilization', pct(f.utilization))} utilization: "
                  "the fleet is sized for the peak plus spares and is paid for around the clock.")
     for b in d.breakevens:
-        lines.append(f"Between the {OPTIONS[b['a']]}{' fleet' * (b['a'] == 'selfhost')} and the "
-                     f"{OPTIONS[b['b']]}{' fleet' * (b['b'] == 'selfhost')}: "
+        lines.append(f"Between the {OPTIONS[b['a']]}{noun(b['a'])} and the {OPTIONS[b['b']]}{noun(b['b'])}: "
                      f"{intervals_sentence(b['intervals'], b['a'], b['b'])}.")
     if d.flips:
         f0 = d.flips[0]
